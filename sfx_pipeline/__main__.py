@@ -1,0 +1,3 @@
+from sfx_pipeline.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,74 @@
+"""Replace a file so that every reader, and every crash, sees the old bytes or the new.
+
+The temp file lives next to the target (same file system, so the rename is atomic) under
+a name both engines skip: Godot and Unity ignore names that start with a dot. The target
+is replaced in place, never deleted first: a file that vanishes, even briefly, makes
+Godot drop its `.import` and Unity mint a new GUID, and references to it break.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()  # read once: os.umask can only be read by setting it
+
+
+def write_atomic(target: Path, data: bytes, durable: bool = True) -> None:
+    """`durable=False` skips fsync: for the cache, which re-hashes what it reads anyway."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())  # the bytes are on disk before the name points at them
+        os.chmod(tmp, _mode_for(target))  # mkstemp makes 0600; keep the file readable as before
+        replace(Path(tmp), target)
+        if durable:
+            _sync_folder(target.parent)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _mode_for(target: Path) -> int:
+    """The replaced file's permissions, or what a plain open() would give a new file."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        return 0o666 & ~_UMASK
+
+
+def _sync_folder(folder: Path) -> None:
+    # The rename lives in the folder's entry table: sync it so it survives a power cut.
+    if os.name == "nt":
+        return  # Windows cannot open a folder for fsync; NTFS journals the rename
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def replace(source: Path, target: Path) -> None:
+    # Windows refuses to replace a file another process holds open (an engine reading it,
+    # an antivirus scan); such holds are brief, so retry for a moment before giving up.
+    for attempt in range(20):
+        try:
+            os.replace(source, target)
+            return
+        except PermissionError:
+            if os.name != "nt" or attempt == 19:
+                raise
+            time.sleep(0.05 * (attempt + 1))

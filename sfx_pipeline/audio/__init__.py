@@ -1,0 +1,1 @@
+"""Audio stages after generation: small pure functions over float32 mono signals."""

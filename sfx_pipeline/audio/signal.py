@@ -1,0 +1,30 @@
+"""The value passed between render steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Signal:
+    samples: np.ndarray  # float32, 1-D, nominal range [-1, 1]
+    rate: int
+    # Facts steps leave for the writer, e.g. loop points in samples
+    marks: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def seconds(self) -> float:
+        return len(self.samples) / self.rate
+
+    def with_samples(self, samples: np.ndarray, **marks: int) -> "Signal":
+        return Signal(np.ascontiguousarray(samples, dtype=np.float32), self.rate, {**self.marks, **marks})
+
+
+def db_to_gain(db: float) -> float:
+    return float(10.0 ** (db / 20.0))
+
+
+def gain_to_db(gain: float) -> float:
+    return float(20.0 * np.log10(max(gain, 1e-12)))

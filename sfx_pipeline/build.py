@@ -1,0 +1,278 @@
+"""Plan → generate → render → install, one asset at a time as results arrive.
+
+Each finished asset is cached, installed and written to the lock before the next batch
+is waited on, so a build stopped at any point keeps everything it finished. Failures are
+per asset: the message goes in the report and the rest of the build goes on.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+import numpy as np
+from filelock import FileLock, Timeout
+
+from sfx_pipeline import lock as lock_mod
+from sfx_pipeline.atomic import write_atomic
+from sfx_pipeline.audio.render import render
+from sfx_pipeline.errors import Problem
+from sfx_pipeline.generators import Generated, Job
+from sfx_pipeline.keys import Target, digest
+from sfx_pipeline.lock import LockEntry
+from sfx_pipeline.paths import fold, inside
+from sfx_pipeline.plan import FRESH, MODIFIED, ORPHAN, STALE, Action
+from sfx_pipeline.project import Project, Survey, selected
+
+_LOCK_FLUSH_SECONDS = 1.0  # rewrite the lock at most this often while building
+
+
+@dataclass
+class Options:
+    dry_run: bool = False
+    force: bool = False
+    prune: bool = False
+    only: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    output: str
+    outcome: str  # generated | cached | installed | fresh | kept | failed | pruned | orphan | error | would build
+    reasons: tuple[str, ...] = ()
+    name: str = ""
+    backend: str = ""
+    placeholder: bool = False
+    message: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {"output": self.output, "outcome": self.outcome, "reasons": list(self.reasons), "name": self.name,
+                "backend": self.backend, "placeholder": self.placeholder, "message": self.message}
+
+
+@dataclass
+class Report:
+    results: list[Result] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+    audio_seconds: float = 0.0  # of newly generated audio
+    generate_seconds: float = 0.0
+
+    def count(self, *outcomes: str) -> int:
+        return sum(1 for r in self.results if r.outcome in outcomes)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "generated": self.count("generated"),
+            "reused": self.count("cached"),
+            "installed": self.count("generated", "cached", "installed"),
+            "failed": self.count("failed"),
+            "fresh": self.count("fresh"),
+            "kept": self.count("kept"),
+            "pruned": self.count("pruned"),
+            "orphans": self.count("orphan"),
+            "errors": len(self.problems),
+            "placeholders": sum(1 for r in self.results if r.placeholder and r.outcome != "orphan"),
+        }
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.problems or self.count("failed") else 0
+
+
+def build(project: Project, options: Options) -> Report:
+    """Hold the project's build lock, so a hook and `watch` never interleave writes."""
+    path = project.config.state_dir / "build.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    guard = FileLock(str(path))
+    try:
+        guard.acquire(timeout=1)
+    except Timeout:
+        project.reporter.line("waiting for another sfx-pipeline build in this project to finish...")
+        guard.acquire()
+    try:
+        return Builder(project, project.survey(force=options.force), options).run()
+    finally:
+        guard.release()
+
+
+class Builder:
+    def __init__(self, project: Project, survey: Survey, options: Options) -> None:
+        self.project = project
+        self.survey = survey
+        self.options = options
+        self.lock = lock_mod.Lock(dict(survey.lock.assets), dict(survey.lock.reproducibility))
+        self.report = Report(problems=list(survey.problems))
+        # The lock may spell a path in other case (written on Windows); keep one spelling.
+        self._spelling = {fold(path): path for path in self.lock.assets}
+        self._last_flush = time.monotonic()
+        self._dirty = False
+
+    def run(self) -> Report:
+        start = time.perf_counter()
+        todo = [a for a in self.survey.actions if selected(a, self.options.only)]
+        try:
+            if self.options.dry_run:
+                self._dry_run(todo)
+            else:
+                self._settle(todo)
+                self._build([a for a in todo if a.status == STALE])
+        finally:
+            if not self.options.dry_run:
+                self._flush(force=True)
+                self.project.digests.save()
+        self.report.seconds = time.perf_counter() - start
+        return self.report
+
+    # the assets that need no new audio ------------------------------------------------
+
+    def _dry_run(self, actions: list[Action]) -> None:
+        for a in actions:
+            outcome = {STALE: "would build", ORPHAN: "would prune" if self.options.prune else "orphan"}.get(a.status, a.status)
+            self._result(a, "kept" if a.status == MODIFIED else outcome)
+
+    def _settle(self, actions: list[Action]) -> None:
+        for a in actions:
+            if a.status == FRESH and a.target and a.on_disk:
+                self._record(a.target, a.on_disk, a.entry.batch if a.entry else {})
+                self._result(a, "fresh")
+            elif a.status == MODIFIED:
+                self._result(a, "kept", "edited outside sfx-pipeline; --force replaces it")
+            elif a.status == ORPHAN:
+                self._orphan(a)
+
+    def _orphan(self, a: Action) -> None:
+        if a.on_disk is None:  # nothing left to remove: forget it
+            self._forget(a.output)
+            return
+        if not self.options.prune:
+            self._result(a, "orphan", "--prune removes it")
+        elif a.on_disk != a.entry.output_digest and not self.options.force:
+            self._result(a, "kept", "edited by hand; --prune --force removes it")
+        else:
+            self._remove(a.output)
+            self._result(a, "pruned")
+
+    def _remove(self, output: str) -> None:
+        path = inside(self.project.root, output)
+        for sidecar in self.project.engine.sidecars(path):
+            sidecar.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
+        self.project.digests.forget(output)
+        self._forget(output)
+
+    # the assets that do ---------------------------------------------------------------
+
+    def _build(self, actions: list[Action]) -> None:
+        pending: dict[str, list[Action]] = {}  # generation key -> assets sharing that audio
+        for a in actions:
+            if not self._from_render_cache(a) and not self._from_generation_cache(a):
+                pending.setdefault(a.target.generation_key, []).append(a)
+        by_backend: dict[str, list[Job]] = {}
+        for key, group in pending.items():
+            by_backend.setdefault(group[0].target.backend, []).append(Job(group[0].target.spec, key))
+        for jobs in by_backend.values():
+            self._generate(jobs, pending)
+
+    def _from_render_cache(self, a: Action) -> bool:
+        entry = self.project.cache.get("renders", a.target.render_key)
+        if entry is None:
+            return False
+        return self._install(a, entry.data, "cached", entry.meta.get("batch", {}))
+
+    def _from_generation_cache(self, a: Action) -> bool:
+        entry = self.project.cache.get("generations", a.target.generation_key)
+        if entry is None:
+            return False
+        audio = np.frombuffer(entry.data, dtype="<f4")
+        return self._render_and_install(a, audio, entry.meta["rate"], "cached", entry.meta.get("batch", {}))
+
+    def _generate(self, jobs: list[Job], pending: dict[str, list[Action]]) -> None:
+        generator = self.project.generators.for_spec(jobs[0].spec)
+        started = time.perf_counter()
+        for done in generator.run(jobs, self.project.reporter):
+            group = pending.pop(done.job.key)
+            if done.audio is None:
+                for a in group:
+                    self._result(a, "failed", done.error or "generation failed")
+                continue
+            self._store_generation(done)
+            for a in group:
+                self._render_and_install(a, done.audio, done.rate, "generated", done.info)
+        self.report.generate_seconds += time.perf_counter() - started
+        for group in pending.values():  # a backend that stopped early must not lose assets silently
+            for a in group:
+                self._result(a, "failed", "the generator returned no audio for it")
+
+    def _store_generation(self, done: Generated) -> None:
+        audio = np.ascontiguousarray(done.audio, dtype="<f4")
+        meta = {"rate": done.rate, "samples": len(audio), "backend": done.job.spec.backend, "batch": done.info}
+        self.project.cache.put("generations", done.job.key, audio.tobytes(), meta)
+        self.report.audio_seconds += len(audio) / done.rate
+
+    def _render_and_install(self, a: Action, audio: np.ndarray, rate: int, outcome: str, batch: dict) -> bool:
+        t = a.target
+        trace = {"seed": str(t.spec.seed), "backend": t.backend, "model": str(t.generation.get("model", "-")),
+                 "generation": t.generation_key, "render": t.render_key}
+        try:
+            data = render(audio, rate, t.spec, int(t.render_key[:8], 16), trace)
+        except ValueError as exc:
+            self._result(a, "failed", f"render failed: {exc}")
+            return True
+        self.project.cache.put("renders", t.render_key, data, {"batch": batch})
+        return self._install(a, data, outcome, batch)
+
+    def _install(self, a: Action, data: bytes, outcome: str, batch: dict) -> bool:
+        t = a.target
+        try:
+            path = inside(self.project.root, t.spec.output_path)
+            self.project.engine.before_install(path, t.spec, t.spec.output_path)
+            write_atomic(path, data)
+        except (OSError, ValueError) as exc:
+            self._result(a, "failed", f"cannot write {t.spec.output_path}: {exc}")
+            return True
+        output_digest = digest(data)
+        self.project.digests.record(self.project.root, t.spec.output_path, output_digest)
+        self._record(t, output_digest, batch)
+        self._result(a, outcome)
+        return True
+
+    # lock and report ------------------------------------------------------------------
+
+    def _record(self, t: Target, output_digest: str, batch: dict) -> None:
+        entry = LockEntry(
+            descriptor=t.spec.descriptor, entry=t.spec.entry, name=t.spec.name, backend=t.backend,
+            placeholder=t.placeholder, model=str(t.generation.get("model", "")), seed=t.spec.seed,
+            generation_key=t.generation_key, render_key=t.render_key, output_digest=output_digest,
+            generation=t.generation, render=t.render, batch=batch,
+        )
+        self.lock.reproducibility[t.backend] = self.project.generators.for_spec(t.spec).reproducibility()
+        path = t.spec.output_path
+        old = self._spelling.get(fold(path))
+        if old is not None and old != path:
+            del self.lock.assets[old]
+        self._spelling[fold(path)] = path
+        if self.lock.assets.get(path) != entry:
+            self.lock.assets[path] = entry
+            self._dirty = True
+            self._flush()
+
+    def _forget(self, output: str) -> None:
+        if self.lock.assets.pop(output, None) is not None:
+            self._dirty = True
+
+    def _flush(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if self._dirty and (force or now - self._last_flush >= _LOCK_FLUSH_SECONDS):
+            self.lock.assets = dict(sorted(self.lock.assets.items()))
+            lock_mod.save(self.project.config.lock_path, self.lock)
+            self._dirty = False
+            self._last_flush = now
+
+    def _result(self, a: Action, outcome: str, message: str = "") -> None:
+        t, e = a.target, a.entry
+        self.report.results.append(Result(
+            output=a.output, outcome=outcome, reasons=a.reasons, message=message,
+            name=t.spec.name if t else (e.name if e else ""),
+            backend=t.backend if t else (e.backend if e else ""),
+            placeholder=t.placeholder if t else bool(e and e.placeholder),
+        ))

@@ -1,0 +1,119 @@
+"""`sfx-pipeline.toml`: where the project is, which engine, where things go, defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from sfx_pipeline import schema
+from sfx_pipeline.errors import ConfigError, Problem, ProjectNotFound
+from sfx_pipeline.paths import relative_path_problem
+from sfx_pipeline.tomlfile import read_toml
+
+CONFIG_NAME = "sfx-pipeline.toml"
+LOCK_NAME = "sfx-pipeline.lock"
+STATE_DIR = ".sfx-pipeline"  # per-machine state; the leading dot keeps engines out
+CACHE_ENV = "SFX_PIPELINE_CACHE"
+
+# Where WAVs land when the config does not say: inside each engine's asset tree.
+DEFAULT_IMPORT_DIR = {"godot": "audio/sfx", "unity": "Assets/Audio/SFX", "generic": "audio"}
+DEFAULT_DESCRIPTOR_DIRS = ("sfx",)
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    root: Path
+    engine: str
+    import_dir: str  # project-relative, '/'-separated
+    descriptor_dirs: tuple[str, ...]
+    cache_dir: Path
+    generator: dict[str, Any]  # backend, model, device, max_batch_size
+    defaults: dict[str, Any] = field(default_factory=dict)  # duration, generation, output
+
+    @property
+    def lock_path(self) -> Path:
+        return self.root / LOCK_NAME
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above `start` that holds sfx-pipeline.toml."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise ProjectNotFound(start)
+
+
+def detect_engine(root: Path) -> str:
+    if (root / "project.godot").is_file():
+        return "godot"
+    if (root / "Assets").is_dir() and (root / "ProjectSettings").is_dir():
+        return "unity"
+    return "generic"
+
+
+def load(root: Path) -> ProjectConfig:
+    """Read and validate the project config. Raises ConfigError with every problem found."""
+    doc, problems = read_toml(root / CONFIG_NAME, CONFIG_NAME)
+    if doc is None:
+        raise ConfigError(problems)
+    checker = schema.Checker(CONFIG_NAME, doc.locate)
+    checker.check(doc.data, schema.CONFIG)
+    data = doc.data
+    if isinstance(data.get("import_dir"), str):
+        _check_relative(checker, ["import_dir"], data["import_dir"])
+    for i, folder in enumerate(data.get("descriptor_dirs") or []):
+        if isinstance(folder, str):
+            _check_relative(checker, ["descriptor_dirs", i], folder)
+    level = [k for k in ("gain_db", "peak_db") if k in data.get("defaults", {}).get("output", {})]
+    if len(level) > 1:
+        checker.add(["defaults", "output", "gain_db"], "sets both gain_db and peak_db",
+                    "keep one: gain_db for a fixed gain, peak_db to normalise")
+    if checker.problems:
+        raise ConfigError(checker.problems)
+    return _build(root, data)
+
+
+def _check_relative(checker: schema.Checker, path: list[str | int], value: str) -> None:
+    problem = relative_path_problem(value.rstrip("/"))
+    if problem:
+        checker.add(path, problem, "give a folder inside the project, e.g. \"audio/sfx\"")
+
+
+def _build(root: Path, data: dict[str, Any]) -> ProjectConfig:
+    engine = data.get("engine") or detect_engine(root)
+    defaults = schema.merge(schema.defaults(schema.DEFAULTS), data.get("defaults", {}))
+    return ProjectConfig(
+        root=root,
+        engine=engine,
+        import_dir=data.get("import_dir", DEFAULT_IMPORT_DIR[engine]).rstrip("/"),
+        descriptor_dirs=tuple(d.rstrip("/") for d in data.get("descriptor_dirs", DEFAULT_DESCRIPTOR_DIRS)),
+        cache_dir=cache_dir(root, data.get("cache_dir")),
+        generator=schema.merge(schema.defaults(schema.GENERATOR), data.get("generator", {})),
+        defaults=defaults,
+    )
+
+
+def cache_dir(root: Path, configured: str | None) -> Path:
+    """SFX_PIPELINE_CACHE, else the project's cache_dir, else the user cache dir.
+
+    The env var wins so a build machine can share one cache across checkouts."""
+    from_env = os.environ.get(CACHE_ENV)
+    if from_env:
+        return Path(from_env).expanduser()
+    if configured:
+        path = Path(configured).expanduser()
+        return path if path.is_absolute() else root / path
+    return Path(platformdirs.user_cache_dir("sfx-pipeline", appauthor=False))
+
+
+def problem(key: str, message: str, hint: str = "") -> ConfigError:
+    return ConfigError([Problem(CONFIG_NAME, key, message, hint)])

@@ -1,0 +1,277 @@
+"""`*.sfx.toml` → SoundSpec: parse, merge with the project defaults, validate.
+
+A file yields the specs it describes and the problems it has; a file with problems yields
+no specs, so one broken descriptor never stops the others from building.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import xxhash
+
+from sfx_pipeline import schema
+from sfx_pipeline.config import ProjectConfig
+from sfx_pipeline.errors import Problem
+from sfx_pipeline.paths import fold, name_problem, relative_path_problem
+from sfx_pipeline.tomlfile import TomlDoc, read_toml
+
+SUFFIX = ".sfx.toml"
+LEVEL_KEYS = ("gain_db", "peak_db")  # one way to set the level per layer
+BUILTIN_LEVEL = {"peak_db": -1.0}
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    temperature: float
+    top_k: int
+    top_p: float
+    cfg_coef: float
+
+
+@dataclass(frozen=True)
+class OutputParams:
+    sample_rate: int
+    bit_depth: int
+    gain_db: float | None  # exactly one of gain_db / peak_db is set
+    peak_db: float | None
+    fade_in: float
+    fade_out: float
+
+
+@dataclass(frozen=True)
+class SoundSpec:
+    """One asset, fully resolved: everything the build needs, nothing it must look up."""
+
+    name: str
+    descriptor: str  # project-relative path of the .sfx.toml
+    entry: str  # "" for a one-sound file, else "sound[i]": where in the file it came from
+    prompt: str
+    duration: float
+    seed: int
+    seed_from_name: bool
+    backend: str  # as requested: auto | procedural | audiogen
+    model: str
+    generation: GenerationParams
+    output: OutputParams
+    output_path: str  # project-relative, '/'-separated
+
+
+@dataclass
+class Parsed:
+    specs: list[SoundSpec] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def find(config: ProjectConfig) -> list[Path]:
+    """Every descriptor under the descriptor folders, sorted, hidden folders skipped."""
+    found: list[Path] = []
+    for folder in config.descriptor_dirs:
+        _scan(config.root / folder, found)
+    return sorted(set(found))
+
+
+def _scan(folder: Path, found: list[Path]) -> None:
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            _scan(Path(entry.path), found)
+        elif entry.name.endswith(SUFFIX):
+            found.append(Path(entry.path))
+
+
+def parse(path: Path, config: ProjectConfig) -> Parsed:
+    shown = path.relative_to(config.root).as_posix()
+    doc, problems = read_toml(path, shown)
+    if doc is None:
+        return Parsed(problems=problems)
+    checker = schema.Checker(shown, doc.locate)
+    checker.check(doc.data, schema.DESCRIPTOR)
+    if checker.problems:
+        return Parsed(problems=checker.problems)
+    return _Resolver(path, shown, doc, config, checker).run()
+
+
+@dataclass
+class _Resolver:
+    path: Path
+    shown: str
+    doc: TomlDoc
+    config: ProjectConfig
+    checker: schema.Checker
+
+    def run(self) -> Parsed:
+        data = self.doc.data
+        if "sound" in data:
+            entries = [(["sound", i], data["sound"][i], {k: v for k, v in data.items() if k != "sound"})
+                       for i in range(len(data["sound"]))]
+            self._file_level_rules(data)
+        else:
+            entries = [([], data, {})]
+        specs = [spec for where, entry, shared in entries for spec in self._sound(where, entry, shared)]
+        if self.checker.problems:
+            return Parsed(problems=self.checker.problems)
+        return Parsed(specs=specs)
+
+    def _file_level_rules(self, data: dict[str, Any]) -> None:
+        for key in ("prompt", "name", "seed"):
+            if key in data:
+                self.checker.add([key], f"a file with [[sound]] tables sets {key} inside each [[sound]]",
+                                 f"move {key} into the [[sound]] tables")
+        if "path" in data.get("output", {}):
+            self.checker.add(["output", "path"], "a shared output path would make every sound write the same file",
+                             "set [sound.output] path per sound")
+        if not data["sound"]:
+            self.checker.add(["sound"], "no sounds in this file", "add a [[sound]] table with a name and a prompt")
+
+    def _sound(self, where: list[str | int], entry: dict[str, Any], shared: dict[str, Any]) -> list[SoundSpec]:
+        merged = schema.merge(schema.merge(self.config.defaults, shared), entry)
+        before = len(self.checker.problems)
+        name = self._name(where, entry)
+        if "prompt" not in merged:
+            self.checker.add(where + ["prompt"], "is missing", 'add a line such as prompt = "wooden door creaking open"')
+        output = self._output(where, [entry, shared, self.config.defaults], merged)
+        if len(self.checker.problems) > before or name is None or output is None:
+            return []
+        base_seed = merged.get("seed")
+        seed_from_name = base_seed is None
+        if seed_from_name:
+            base_seed = derived_seed(name)
+        count = merged.get("variations", 1)
+        names = [name] if count == 1 else [f"{name}_{i:02d}" for i in range(1, count + 1)]
+        generation = merged.get("generation", {})
+        return [
+            SoundSpec(
+                name=variant,
+                descriptor=self.shown,
+                entry=schema.dotted(where),
+                prompt=" ".join(merged["prompt"].split()),
+                duration=float(merged["duration"]),
+                seed=(base_seed + i) % 2**31,
+                seed_from_name=seed_from_name,
+                backend=generation.get("backend", self.config.generator["backend"]),
+                model=generation.get("model", self.config.generator["model"]),
+                generation=GenerationParams(
+                    temperature=float(generation["temperature"]),
+                    top_k=int(generation["top_k"]),
+                    top_p=float(generation["top_p"]),
+                    cfg_coef=float(generation["cfg_coef"]),
+                ),
+                output=output,
+                output_path=self._output_path(merged, name, variant),
+            )
+            for i, variant in enumerate(names)
+        ]
+
+    def _name(self, where: list[str | int], entry: dict[str, Any]) -> str | None:
+        if where and "name" not in entry:
+            self.checker.add(where + ["name"], "is missing", "give every [[sound]] a name, e.g. name = \"door_open\"")
+            return None
+        name = entry.get("name", self.path.name[: -len(SUFFIX)])
+        problem = name_problem(name)
+        if problem:
+            key = where + ["name"] if "name" in entry else where
+            hint = "set name = \"...\" in the file" if "name" not in entry else "use letters, digits, '_' and '-'"
+            self.checker.add(key, f"name {name!r} {problem}", hint)
+            return None
+        return name
+
+    def _output(self, where: list[str | int], layers: list[dict[str, Any]], merged: dict[str, Any]) -> OutputParams | None:
+        out = merged["output"]
+        level = _level([layer.get("output", {}) for layer in layers])
+        if level is None:
+            self.checker.add(where + ["output"], "sets both gain_db and peak_db", "keep one: gain_db for a fixed gain, peak_db to normalise")
+            return None
+        if "path" in out:
+            problem = relative_path_problem(out["path"])
+            if not problem and not out["path"].lower().endswith(".wav"):
+                problem = "must end in .wav"
+            if problem:
+                self.checker.add(where + ["output", "path"], problem, 'for example path = "ui/click.wav"')
+                return None
+        if out["fade_in"] + out["fade_out"] > merged["duration"]:
+            self.checker.add(where + ["output", "fade_out"],
+                             f"fade_in + fade_out ({out['fade_in'] + out['fade_out']:g} s) is longer than duration ({merged['duration']:g} s)",
+                             "shorten the fades or lengthen the sound")
+            return None
+        return OutputParams(
+            sample_rate=out["sample_rate"],
+            bit_depth=out["bit_depth"],
+            gain_db=level.get("gain_db"),
+            peak_db=level.get("peak_db"),
+            fade_in=float(out["fade_in"]),
+            fade_out=float(out["fade_out"]),
+        )
+
+    def _output_path(self, merged: dict[str, Any], name: str, variant: str) -> str:
+        import_dir = PurePosixPath(self.config.import_dir)
+        explicit = merged["output"].get("path")
+        if explicit:
+            target = import_dir / explicit
+            return str(target.with_name(target.stem + variant[len(name):] + target.suffix))
+        return str(import_dir / self._subfolder() / f"{variant}.wav")
+
+    def _subfolder(self) -> PurePosixPath:
+        """The descriptor's folder relative to the descriptor root that contains it."""
+        rel = PurePosixPath(self.shown).parent
+        for root in self.config.descriptor_dirs:
+            if rel == PurePosixPath(root) or PurePosixPath(root) in rel.parents:
+                return rel.relative_to(root)
+        return PurePosixPath()
+
+
+def _level(layers: list[dict[str, Any]]) -> dict[str, float] | None:
+    """The most specific layer that sets a level key decides; None if it sets two."""
+    for layer in layers:
+        chosen = {k: float(layer[k]) for k in LEVEL_KEYS if k in layer}
+        if len(chosen) > 1:
+            return None
+        if chosen:
+            return chosen
+    return dict(BUILTIN_LEVEL)
+
+
+def derived_seed(name: str) -> int:
+    """A stable seed from the asset name, the same on every machine and Python."""
+    return xxhash.xxh32_intdigest(name.encode("utf-8")) & 0x7FFFFFFF
+
+
+def load_all(config: ProjectConfig) -> Parsed:
+    """Parse every descriptor; refuse outputs that two specs would both write."""
+    result = Parsed()
+    for path in find(config):
+        parsed = parse(path, config)
+        result.specs.extend(parsed.specs)
+        result.problems.extend(parsed.problems)
+    return _drop_collisions(result)
+
+
+def _drop_collisions(result: Parsed) -> Parsed:
+    by_output: dict[str, list[SoundSpec]] = {}
+    for spec in result.specs:
+        by_output.setdefault(fold(spec.output_path), []).append(spec)
+    kept: list[SoundSpec] = []
+    for specs in by_output.values():
+        if len(specs) == 1:
+            kept.append(specs[0])
+            continue
+        places = " and ".join(_where(s) for s in specs)
+        for spec in specs:
+            result.problems.append(Problem(
+                spec.descriptor, schema.dotted([spec.entry, "name"]) if spec.entry else "name",
+                f"{places} would all write {spec.output_path}",
+                "give them different names, or set [output] path on one of them",
+            ))
+    return Parsed(specs=kept, problems=result.problems)
+
+
+def _where(spec: SoundSpec) -> str:
+    return spec.descriptor + (f" ({spec.entry})" if spec.entry else "")

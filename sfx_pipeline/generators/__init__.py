@@ -1,0 +1,127 @@
+"""Generator backends: a Protocol, a registry dict, and how `auto` picks one.
+
+A backend turns jobs (a spec and its generation key) into raw float32 mono audio at its
+own rate. It owns batching because only it knows what can share a batch and how much fits
+on its device; it yields each result as soon as it exists, so the build can cache and
+install finished assets while the rest are still generating.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Protocol, Sequence
+
+import numpy as np
+
+from sfx_pipeline.descriptor import SoundSpec
+from sfx_pipeline.report import Reporter
+
+
+@dataclass(frozen=True)
+class Job:
+    spec: SoundSpec
+    key: str  # the generation key: backends derive per-batch seeds from these
+
+
+@dataclass
+class Generated:
+    job: Job
+    audio: np.ndarray | None  # float32, 1-D, at `rate`; None when this job failed
+    rate: int
+    error: str = ""
+    info: dict[str, Any] = field(default_factory=dict)  # batch facts recorded in the lock
+
+
+class Generator(Protocol):
+    name: str  # registry name; part of the generation key
+    version: str  # algorithm version; part of the generation key
+    placeholder: bool  # True for sounds meant to be replaced by a real model's
+
+    def key_fields(self, spec: SoundSpec) -> dict[str, Any]:
+        """What besides prompt and seed changes this backend's output for `spec`."""
+        ...
+
+    def reproducibility(self) -> str:
+        """One sentence for the lock: what makes a rebuild give the same audio."""
+        ...
+
+    def run(self, jobs: Sequence[Job], reporter: Reporter) -> Iterator[Generated]:
+        ...
+
+
+@dataclass(frozen=True)
+class Context:
+    settings: dict[str, Any]  # the project's [generator] table
+    cache_dir: Path  # for what a backend wants to remember between runs (model fingerprints)
+    reporter: Reporter
+
+
+# Factories import their heavy modules lazily, so the CLI starts without torch.
+Factory = Callable[[Context, str], Generator]  # (context, model) -> backend
+Unavailable = Callable[[Context, str], "str | None"]  # why the backend cannot run here, or None
+
+
+def _procedural(ctx: Context, model: str) -> Generator:
+    from sfx_pipeline.generators.procedural.backend import ProceduralGenerator
+
+    return ProceduralGenerator()
+
+
+def _audiogen(ctx: Context, model: str) -> Generator:
+    from sfx_pipeline.generators.audiogen.backend import AudioGenGenerator
+
+    return AudioGenGenerator(ctx, model)
+
+
+def _audiogen_unavailable(ctx: Context, model: str) -> str | None:
+    from sfx_pipeline.generators.audiogen.availability import unavailable_reason
+
+    return unavailable_reason(model, ctx.settings["device"], for_auto=True)
+
+
+REGISTRY: dict[str, Factory] = {"procedural": _procedural, "audiogen": _audiogen}
+AUTO_ORDER: list[tuple[str, Unavailable]] = [("audiogen", _audiogen_unavailable)]
+FALLBACK = "procedural"
+
+
+class Generators:
+    """The backends of one process: each is created once and reused (a loaded model stays loaded)."""
+
+    def __init__(self, settings: dict[str, Any], cache_dir: Path, reporter: Reporter) -> None:
+        self.settings = settings
+        self.context = Context(settings, cache_dir, reporter)
+        self.reporter = reporter
+        self._made: dict[tuple[str, str], Generator] = {}
+        self._auto: dict[str, str] = {}  # model -> resolved backend name
+
+    def for_spec(self, spec: SoundSpec) -> Generator:
+        name = self.resolve(spec.backend, spec.model)
+        model = spec.model if name != FALLBACK else ""
+        if (name, model) not in self._made:
+            self._made[(name, model)] = REGISTRY[name](self.context, spec.model)
+        return self._made[(name, model)]
+
+    def resolve(self, requested: str, model: str) -> str:
+        if requested != "auto":
+            return requested
+        if model not in self._auto:
+            self._auto[model] = self._pick(model)
+        return self._auto[model]
+
+    def _pick(self, model: str) -> str:
+        reasons = []
+        for name, unavailable in AUTO_ORDER:
+            reason = unavailable(self.context, model)
+            if reason is None:
+                self.reporter.line(f"backend auto: using {name} ({model})")
+                return name
+            reasons.append(f"{name}: {reason}")
+        self.reporter.line(
+            f"backend auto: using {FALLBACK} placeholders; {'; '.join(reasons)}. "
+            "Placeholders regenerate by themselves once a build runs where AudioGen can load."
+        )
+        return FALLBACK
+
+    def loaded(self) -> list[Generator]:
+        return list(self._made.values())

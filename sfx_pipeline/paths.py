@@ -1,0 +1,72 @@
+"""Names and paths that are safe on every OS and stay inside the project.
+
+A name that works on Linux can be unwritable on Windows (`con.wav`, `a:b.wav`) or invisible
+to the engine (`.hidden.wav` is skipped by both Godot and Unity), so they are refused up
+front with the reason rather than failing halfway through a teammate's build.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PurePosixPath
+
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+_BAD_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+MAX_NAME = 120
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot be one path component of an output file, or None when it can."""
+    if not name or not name.strip():
+        return "is empty"
+    if name in (".", "..") or ".." in name:
+        return "must not contain '..'"
+    if "/" in name or "\\" in name:
+        return "must not contain '/' or '\\' (use [output] path for subfolders)"
+    bad = _BAD_CHARS.search(name)
+    if bad:
+        return f"contains {bad.group()!r}, which Windows does not allow in file names"
+    if name.startswith("."):
+        return "starts with '.', so Godot and Unity would ignore the file"
+    if name.endswith((".", " ")) or name.startswith(" "):
+        return "must not start with a space or end with a dot or space (Windows drops them)"
+    if name.split(".")[0].lower() in _WINDOWS_RESERVED:
+        return f"{name.split('.')[0]!r} is a reserved device name on Windows"
+    if len(name) > MAX_NAME:
+        return f"is longer than {MAX_NAME} characters"
+    return None
+
+
+def relative_path_problem(text: str) -> str | None:
+    """Why `text` cannot be a project-relative path, or None. Always '/'-separated."""
+    if not text.strip():
+        return "is empty"
+    if text.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", text):
+        return "must be relative, not absolute"
+    if "\\" in text:
+        return "must use '/' as the separator, on every OS"
+    for part in PurePosixPath(text).parts:
+        if part == "..":
+            return "must not contain '..' (it would escape the project)"
+        problem = name_problem(part)
+        if problem:
+            return f"component {part!r} {problem}"
+    return None
+
+
+def inside(root: Path, relative: str) -> Path:
+    """root / relative, refusing anything that resolves outside root (symlinks included)."""
+    target = (root / relative).resolve()
+    if not target.is_relative_to(root.resolve()):
+        raise ValueError(f"{relative!r} resolves outside {root}")
+    return target
+
+
+def posix(path: Path, root: Path) -> str:
+    """`path` relative to `root`, '/'-separated: the form used in the lock and in messages."""
+    return path.relative_to(root).as_posix()
+
+
+def fold(relative: str) -> str:
+    """Comparison form of a path: Windows and macOS file systems ignore case."""
+    return relative.casefold()

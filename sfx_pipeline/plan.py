@@ -1,0 +1,139 @@
+"""Specs + lock + what is on disk → one Action per asset, with the reasons behind it.
+
+Pure: every fact about the world comes in as an argument, so the plan is the same
+function in `status`, `build --dry-run` and `build`, and tests drive it without files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from sfx_pipeline.errors import Problem
+from sfx_pipeline.keys import Target
+from sfx_pipeline.lock import Lock, LockEntry
+from sfx_pipeline.paths import fold
+
+FRESH, STALE, MODIFIED, ORPHAN, ERROR = "fresh", "stale", "modified", "orphan", "error"
+HAND_EDITED = "output modified by hand"
+FOREIGN = "output exists but was not written by sfx-pipeline"
+
+# Does the file with this digest hold exactly what `render_key` produces? (checked through
+# the render cache or the key the WAV carries; used before calling an output hand-edited)
+RenderCheck = Callable[[str, str, str], bool]  # (output path, render key, digest)
+
+
+@dataclass(frozen=True)
+class Action:
+    output: str  # project-relative path of the WAV
+    status: str
+    reasons: tuple[str, ...] = ()
+    target: Target | None = None  # what should be there (None for orphans and errors)
+    entry: LockEntry | None = None  # what the lock says is there
+    on_disk: str | None = None  # digest of the file now, None when missing
+    problem: Problem | None = None
+
+    @property
+    def needs_build(self) -> bool:
+        return self.status == STALE
+
+    def to_json(self) -> dict[str, object]:
+        doc: dict[str, object] = {"output": self.output, "status": self.status, "reasons": list(self.reasons)}
+        if self.target:
+            doc.update(name=self.target.spec.name, descriptor=self.target.spec.descriptor,
+                       backend=self.target.backend, placeholder=self.target.placeholder)
+        elif self.entry:
+            doc.update(name=self.entry.name, descriptor=self.entry.descriptor, backend=self.entry.backend)
+        if self.problem:
+            doc["problem"] = self.problem.to_json()
+        return doc
+
+
+def plan(
+    targets: list[Target],
+    problems: list[Problem],
+    lock: Lock,
+    disk: Mapping[str, str | None],
+    matches_render: RenderCheck,
+    force: bool = False,
+) -> list[Action]:
+    by_fold = {fold(path): (path, entry) for path, entry in lock.assets.items()}
+    claimed: set[str] = set()
+    actions = []
+    for t in targets:
+        path, entry = by_fold.get(fold(t.spec.output_path), (t.spec.output_path, None))
+        claimed.add(path)
+        actions.append(_asset(t, entry, disk.get(t.spec.output_path), matches_render, force))
+    broken = {p.file for p in problems}
+    actions += [Action("", ERROR, (p.message,), problem=p) for p in problems]
+    for path, entry in sorted(lock.assets.items()):
+        if path in claimed:
+            continue
+        if entry.descriptor in broken:
+            actions.append(Action(path, ERROR, ("its descriptor has errors: the last build is kept",), entry=entry,
+                                  on_disk=disk.get(path)))
+        else:
+            actions.append(_orphan(path, entry, disk.get(path)))
+    return actions
+
+
+def _asset(t: Target, entry: LockEntry | None, on_disk: str | None,
+           matches_render: RenderCheck, force: bool) -> Action:
+    reasons = ["new asset"] if entry is None else changes(entry, t)
+    output = t.spec.output_path
+    if on_disk is None:
+        if entry is not None:
+            reasons.append("output missing")
+    elif matches_render(output, t.render_key, on_disk):
+        reasons = []  # the file already holds exactly this render (e.g. the lock lagged behind)
+    elif entry is None:
+        reasons.append(FOREIGN)
+    elif on_disk != entry.output_digest:
+        reasons.append(HAND_EDITED)
+    if not reasons:
+        return Action(output, FRESH, target=t, entry=entry, on_disk=on_disk)
+    kept = not force and (HAND_EDITED in reasons or FOREIGN in reasons)
+    return Action(output, MODIFIED if kept else STALE, tuple(reasons), t, entry, on_disk)
+
+
+def _orphan(path: str, entry: LockEntry, on_disk: str | None) -> Action:
+    reasons = [f"no descriptor defines it any more (was {entry.descriptor})"]
+    if on_disk is None:
+        reasons.append("output already gone")
+    elif on_disk != entry.output_digest:
+        reasons.append(HAND_EDITED)
+    return Action(path, ORPHAN, tuple(reasons), entry=entry, on_disk=on_disk)
+
+
+_NAMED = {"prompt": "prompt changed", "seed": "seed changed", "model": "model changed",
+          "algorithm": "generator version changed", "renderer": "renderer version changed",
+          "duration": "duration changed", "frames": "duration changed", "samples": "duration changed",
+          "rate": "sample rate changed", "sample_rate": "sample rate changed"}
+
+
+def changes(entry: LockEntry, t: Target) -> list[str]:
+    """Why the asset the lock describes differs from the one the descriptor describes now."""
+    if entry.backend != t.backend:
+        named = [f"backend changed ({entry.backend} → {t.backend})"]
+        named += [_NAMED[k] for k in ("prompt", "seed") if entry.generation.get(k) != t.generation.get(k)]
+        return named + _diff(entry.render, t.render, "output settings changed")
+    return _dedupe(_diff(entry.generation, t.generation, "params changed")
+                   + _diff(entry.render, t.render, "output settings changed"))
+
+
+def _diff(old: Mapping[str, object], new: Mapping[str, object], others: str) -> list[str]:
+    differing = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+    named = [_NAMED[k] for k in differing if k in _NAMED]
+    rest = [k for k in differing if k not in _NAMED]
+    return named + ([f"{others} ({', '.join(rest)})"] if rest else [])
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def summary(actions: list[Action]) -> dict[str, int]:
+    counts = {s: 0 for s in (FRESH, STALE, MODIFIED, ORPHAN, ERROR)}
+    for action in actions:
+        counts[action.status] += 1
+    return counts

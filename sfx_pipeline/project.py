@@ -1,0 +1,84 @@
+"""A project loaded once per process: config, cache, backends, engine.
+
+`survey` reads the world (descriptors, lock, outputs on disk) and hands the facts to the
+pure planner. `status`, `build` and `watch` all start here; `watch` keeps one Project so
+the AudioGen model stays loaded between rebuilds.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from pathlib import Path
+
+from sfx_pipeline import config as config_mod
+from sfx_pipeline import descriptor, engines
+from sfx_pipeline import lock as lock_mod
+from sfx_pipeline.audio.provenance import render_key_in
+from sfx_pipeline.cache import Cache
+from sfx_pipeline.errors import Problem
+from sfx_pipeline.generators import Generators
+from sfx_pipeline.keys import Target, target
+from sfx_pipeline.plan import Action, plan
+from sfx_pipeline.report import Reporter
+from sfx_pipeline.state import FileDigests
+
+
+@dataclass
+class Survey:
+    actions: list[Action]
+    lock: lock_mod.Lock
+    targets: list[Target]
+    problems: list[Problem]
+
+
+class Project:
+    def __init__(self, root: Path, reporter: Reporter) -> None:
+        self.config = config_mod.load(root)
+        self.root = self.config.root
+        self.reporter = reporter
+        self.cache = Cache(self.config.cache_dir)
+        self.generators = Generators(self.config.generator, self.config.cache_dir, reporter)
+        self.engine = engines.get(self.config.engine)
+        self.digests = FileDigests(self.config.state_dir)
+
+    def reload_config(self) -> None:
+        """After sfx-pipeline.toml changed: new settings, same loaded backends where possible."""
+        self.config = config_mod.load(self.root)
+        self.cache = Cache(self.config.cache_dir)
+        self.engine = engines.get(self.config.engine)
+        if self.config.generator != self.generators.settings:
+            self.generators = Generators(self.config.generator, self.config.cache_dir, self.reporter)
+
+    def survey(self, force: bool = False) -> Survey:
+        parsed = descriptor.load_all(self.config)
+        targets = [target(spec, self.generators.for_spec(spec)) for spec in parsed.specs]
+        lock = lock_mod.load(self.config.lock_path)
+        outputs = {t.spec.output_path for t in targets} | set(lock.assets)
+        disk = {path: self.digests.digest(self.root, path) for path in outputs}
+        actions = plan(targets, parsed.problems, lock, disk, self._holds_render, force)
+        self.digests.save()
+        return Survey(actions, lock, targets, parsed.problems)
+
+    def _holds_render(self, output: str, render_key: str, on_disk: str) -> bool:
+        """Is the file at `output` (digest `on_disk`) exactly the render for `render_key`?
+
+        Yes when the render cache holds those very bytes, or when the WAV itself says it was
+        rendered from that key (a lost lock, a build killed between install and lock write,
+        a teammate's file built from the same descriptor)."""
+        cached = self.cache.manifest("renders", render_key)
+        if cached is not None and cached["blob"] == on_disk:
+            return True
+        return render_key_in(self.root / output) == render_key
+
+
+def selected(action: Action, patterns: list[str]) -> bool:
+    """--only: match the asset name, its output path or its descriptor path."""
+    if not patterns:
+        return True
+    names = [action.output]
+    if action.target:
+        names += [action.target.spec.name, action.target.spec.descriptor]
+    elif action.entry:
+        names += [action.entry.name, action.entry.descriptor]
+    return any(fnmatch.fnmatchcase(n, p) for n in names for p in patterns)

@@ -1,0 +1,53 @@
+"""A build killed at any moment leaves every output whole, and the next build goes on."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sfx_pipeline.audio.wav import decode
+
+from conftest import GameProject
+
+
+def start_build(root: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "sfx_pipeline", "build", "--project", str(root)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
+
+
+def wait_for_outputs(folder: Path, count: int, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if folder.is_dir() and len([p for p in folder.iterdir() if p.suffix == ".wav"]) >= count:
+            return
+        time.sleep(0.005)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
+def test_kill_minus_nine_mid_build_loses_nothing_finished(project: GameProject) -> None:
+    for i in range(30):
+        project.sound(f"rain_{i:02d}", "heavy rain on a tin roof", f"seed = {i}\n", duration=3.0)
+    proc = start_build(project.root)
+    wait_for_outputs(project.root / "audio", 5, proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = sorted((project.root / "audio").glob("*.wav"))
+    assert 5 <= len(done) < 30, "the build should have been killed midway"
+    for wav in done:
+        parsed = decode(wav.read_bytes())  # complete RIFF, every chunk whole
+        assert parsed.frames == 3 * 48000
+    leftovers = [p.name for p in (project.root / "audio").iterdir() if p.suffix != ".wav"]
+    assert all(name.startswith(".") and name.endswith(".tmp") for name in leftovers)  # hidden from engines
+
+    run = project.run("build", "--json")
+    doc = json.loads(run.out)
+    generated = {a["output"] for a in doc["assets"] if a["outcome"] == "generated"}
+    assert not generated & {f"audio/{w.name}" for w in done}  # finished work is not redone
+    assert doc["counts"]["installed"] + doc["counts"]["fresh"] == 30 and run.code == 0

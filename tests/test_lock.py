@@ -1,0 +1,179 @@
+"""sfx-pipeline.lock: deterministic JSON, left alone when unchanged, clear errors when broken."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from sfx_pipeline.errors import UserError
+from sfx_pipeline.lock import FORMAT, Lock, LockEntry, load, save
+
+
+def entry(name: str, **changes: object) -> LockEntry:
+    fields: dict[str, object] = dict(
+        descriptor=f"sfx/{name}.sfx.toml",
+        entry="",
+        name=name,
+        backend="procedural",
+        placeholder=True,
+        model="",
+        seed=1234,
+        generation_key="g" * 32,
+        render_key="r" * 32,
+        output_digest="d" * 32,
+        generation={"prompt": f"{name} sound — ünïcode", "seed": 1234, "temperature": 1.0},
+        render={"bit_depth": 16, "duration": 0.5, "fade_in": 0.0, "sample_rate": 48000},
+    )
+    fields.update(changes)
+    return LockEntry(**fields)  # type: ignore[arg-type]
+
+
+def sample_lock() -> Lock:
+    return Lock(
+        assets={
+            "audio/door.wav": entry("door", batch={"size": 4, "index": 1}),
+            "audio/ui/click.wav": entry("click", seed=7, placeholder=False, backend="audiogen", model="m"),
+        },
+        reproducibility={"procedural": "bit-exact", "audiogen": "same GPU and driver"},
+    )
+
+
+def test_missing_file_is_an_empty_lock(tmp_path: Path) -> None:
+    lock = load(tmp_path / "sfx-pipeline.lock")
+    assert lock.assets == {} and lock.reproducibility == {}
+
+
+def test_save_then_load_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "sfx-pipeline.lock"
+    original = sample_lock()
+    save(path, original)
+    loaded = load(path)
+    assert loaded.assets == original.assets
+    assert loaded.reproducibility == original.reproducibility
+    assert loaded.assets["audio/door.wav"].batch == {"size": 4, "index": 1}
+    assert loaded.assets["audio/ui/click.wav"].batch == {}
+
+
+def test_output_is_sorted_json_with_format_and_a_final_newline(tmp_path: Path) -> None:
+    path = tmp_path / "sfx-pipeline.lock"
+    save(path, sample_lock())
+    text = path.read_text(encoding="utf-8")
+    doc = json.loads(text)
+    assert doc["format"] == FORMAT
+    assert list(doc) == sorted(doc)
+    assert list(doc["assets"]) == ["audio/door.wav", "audio/ui/click.wav"]
+    assert list(doc["assets"]["audio/door.wav"]) == sorted(doc["assets"]["audio/door.wav"])
+    assert text.endswith("}\n") and not text.endswith("\n\n")
+    assert "\n  \"assets\": {\n" in text  # two-space indent, one field a line
+    assert "ünïcode" in text  # readable in a diff, not \u-escaped
+
+
+def test_output_does_not_depend_on_insertion_order(tmp_path: Path) -> None:
+    forward = sample_lock()
+    backward = Lock(
+        assets=dict(reversed(list(forward.assets.items()))),
+        reproducibility=dict(reversed(list(forward.reproducibility.items()))),
+    )
+    assert list(backward.assets) != list(forward.assets)
+    save(tmp_path / "a.lock", forward)
+    save(tmp_path / "b.lock", backward)
+    assert (tmp_path / "a.lock").read_bytes() == (tmp_path / "b.lock").read_bytes()
+
+
+def test_save_leaves_an_unchanged_file_alone(tmp_path: Path) -> None:
+    path = tmp_path / "sfx-pipeline.lock"
+    save(path, sample_lock())
+    old = time.time() - 3600
+    os.utime(path, (old, old))  # any rewrite would move the mtime to now
+    before = path.stat()
+
+    save(path, sample_lock())
+
+    after = path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_save_rewrites_a_changed_lock(tmp_path: Path) -> None:
+    path = tmp_path / "sfx-pipeline.lock"
+    save(path, sample_lock())
+    changed = sample_lock()
+    changed.assets["audio/door.wav"] = entry("door", seed=99)
+    save(path, changed)
+    assert load(path).assets["audio/door.wav"].seed == 99
+    assert [p.name for p in tmp_path.iterdir()] == ["sfx-pipeline.lock"]
+
+
+def test_empty_lock_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "sfx-pipeline.lock"
+    save(path, Lock())
+    assert json.loads(path.read_text(encoding="utf-8")) == {"format": FORMAT, "assets": {}, "reproducibility": {}}
+    assert load(path).assets == {}
+
+
+def test_merge_conflict_markers_ask_to_resolve_the_conflict(tmp_path: Path) -> None:
+    path = tmp_path / "sfx-pipeline.lock"
+    save(path, sample_lock())
+    text = path.read_text(encoding="utf-8")
+    ours = text.replace('"seed": 1234', '"seed": 1', 1)
+    theirs = text.replace('"seed": 1234', '"seed": 2', 1)
+    path.write_text(f"<<<<<<< HEAD\n{ours}=======\n{theirs}>>>>>>> feature\n", encoding="utf-8")
+
+    with pytest.raises(UserError) as caught:
+        load(path)
+
+    assert "resolve the merge conflict" in caught.value.hint
+    assert "sfx-pipeline.lock" in caught.value.message
+
+
+def test_merge_conflict_inside_the_json_is_recognised(tmp_path: Path) -> None:
+    path = tmp_path / "sfx-pipeline.lock"
+    save(path, sample_lock())
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if '"seed"' in line)
+    lines[at:at + 1] = ["<<<<<<< HEAD\n", lines[at], "=======\n", '      "seed": 5,\n', ">>>>>>> other\n"]
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(UserError) as caught:
+        load(path)
+    assert "resolve the merge conflict" in caught.value.hint
+
+
+def test_unknown_format_is_a_user_error(tmp_path: Path) -> None:
+    path = tmp_path / "sfx-pipeline.lock"
+    path.write_text(json.dumps({"format": FORMAT + 1, "assets": {}}), encoding="utf-8")
+    with pytest.raises(UserError) as caught:
+        load(path)
+    assert "format" in caught.value.message
+    assert "merge conflict" not in caught.value.hint
+    assert "restore it from version control" in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "",
+        "not json at all",
+        "[]",
+        json.dumps({"format": FORMAT}),  # no assets
+        json.dumps({"format": FORMAT, "assets": []}),
+        json.dumps({"format": FORMAT, "assets": {"a.wav": {"name": "a"}}}),  # fields missing
+        json.dumps({"format": FORMAT, "assets": {"a.wav": {**asdict(entry("a")), "extra": 1}}}),
+    ],
+)
+def test_damaged_lock_is_a_user_error(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "sfx-pipeline.lock"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(UserError) as caught:
+        load(path)
+    assert "or delete it" in caught.value.hint
+
+
+def test_lock_that_is_not_utf8_is_a_user_error(tmp_path: Path) -> None:
+    path = tmp_path / "sfx-pipeline.lock"
+    path.write_bytes(Lock().to_json().encode("utf-16"))
+    with pytest.raises(UserError):
+        load(path)
