@@ -17,10 +17,11 @@ from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.audio.render import render
 from sfx_pipeline.errors import Problem
 from sfx_pipeline.generators import Generated, Job
-from sfx_pipeline.keys import Target, digest
+from sfx_pipeline.hashing import digest
+from sfx_pipeline.keys import Target
 from sfx_pipeline.lock import LockEntry
 from sfx_pipeline.paths import fold, inside
-from sfx_pipeline.plan import FRESH, MODIFIED, ORPHAN, STALE, Action
+from sfx_pipeline.plan import FRESH, MODIFIED, ORPHAN, PENDING, STALE, Action
 from sfx_pipeline.project import Project, Survey, selected
 
 _LOCK_FLUSH_SECONDS = 1.0  # rewrite the lock at most this often while building
@@ -128,15 +129,18 @@ class Builder:
     def _dry_run(self, actions: list[Action]) -> None:
         for a in actions:
             outcome = {STALE: "would build", ORPHAN: "would prune" if self.options.prune else "orphan"}.get(a.status, a.status)
-            self._result(a, "kept" if a.status == MODIFIED else outcome)
+            self._result(a, "kept" if a.status in (MODIFIED, PENDING) else outcome)
 
     def _settle(self, actions: list[Action]) -> None:
         for a in actions:
             if a.status == FRESH and a.target and a.on_disk:
-                self._record(a.target, a.on_disk, a.entry.batch if a.entry else {})
+                if not _recorded(a):
+                    self._record(a.target, a.on_disk, a.entry.batch if a.entry else {})
                 self._result(a, "fresh")
             elif a.status == MODIFIED:
                 self._result(a, "kept", "edited outside sfx-pipeline; --force replaces it")
+            elif a.status == PENDING:
+                self._result(a, "kept")
             elif a.status == ORPHAN:
                 self._orphan(a)
 
@@ -276,3 +280,10 @@ class Builder:
             backend=t.backend if t else (e.backend if e else ""),
             placeholder=t.placeholder if t else bool(e and e.placeholder),
         ))
+
+
+def _recorded(a: Action) -> bool:
+    """Does the lock already say exactly this about a fresh asset? (the no-op fast path)"""
+    e, t = a.entry, a.target
+    return (e is not None and e.output_digest == a.on_disk and e.render_key == t.render_key
+            and (e.descriptor, e.entry, e.name) == (t.spec.descriptor, t.spec.entry, t.spec.name))

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from sfx_pipeline.atomic import write_atomic
-from sfx_pipeline.keys import digest
+from sfx_pipeline.hashing import digest
 
 KINDS = ("generations", "renders")
 _STALE_TEMP_SECONDS = 3600  # temp files older than this belong to a killed process

@@ -10,7 +10,7 @@ import traceback
 from pathlib import Path
 from typing import Callable, Sequence
 
-from sfx_pipeline import __version__, show
+from sfx_pipeline import __version__, hooks, show
 from sfx_pipeline.errors import UserError
 from sfx_pipeline.report import QuietReporter, Reporter, for_stream
 
@@ -232,4 +232,4 @@ def _doctor(args: argparse.Namespace, reporter: Reporter) -> int:
     return EXIT_ERROR if any(f.level == doctor.FAIL for f in findings) else EXIT_OK
 
 
-_COMMANDS = [_build_cmd, _status_cmd, _init_cmd, _import_cmd, _cache_cmd, _doctor_cmd]
+_COMMANDS = [_build_cmd, _status_cmd, _init_cmd, _import_cmd, _cache_cmd, _doctor_cmd, hooks.register]

@@ -9,8 +9,9 @@ from typing import Any
 
 import platformdirs
 
-from sfx_pipeline import schema
+from sfx_pipeline import __version__, schema
 from sfx_pipeline.errors import ConfigError, Problem, ProjectNotFound
+from sfx_pipeline.hashing import key_of
 from sfx_pipeline.paths import relative_path_problem
 from sfx_pipeline.tomlfile import read_toml
 
@@ -33,6 +34,7 @@ class ProjectConfig:
     cache_dir: Path
     generator: dict[str, Any]  # backend, model, device, max_batch_size
     defaults: dict[str, Any] = field(default_factory=dict)  # duration, generation, output
+    fingerprint: str = ""  # of the settings as written: what parsed descriptors depend on
 
     @property
     def lock_path(self) -> Path:
@@ -99,6 +101,7 @@ def _build(root: Path, data: dict[str, Any]) -> ProjectConfig:
         cache_dir=cache_dir(root, data.get("cache_dir")),
         generator=schema.merge(schema.defaults(schema.GENERATOR), data.get("generator", {})),
         defaults=defaults,
+        fingerprint=key_of({"version": __version__, "config": data}),
     )
 
 

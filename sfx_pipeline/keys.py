@@ -7,28 +7,17 @@ so renaming an asset regenerates nothing, and a fade change never reaches the GP
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import xxhash
-
 from sfx_pipeline.descriptor import SoundSpec
+from sfx_pipeline.hashing import key_of
 
 if TYPE_CHECKING:
     from sfx_pipeline.generators import Generator
+    from sfx_pipeline.lock import LockEntry
 
 RENDER_VERSION = "1"  # bump when the render stage's output changes for the same inputs
-
-
-def canonical(fields: dict[str, Any]) -> str:
-    """Sorted keys, no whitespace, exact floats: one text per meaning."""
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def digest(text: str | bytes) -> str:
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    return xxhash.xxh3_128_hexdigest(data)
 
 
 def render_fields(spec: SoundSpec, generation_key: str) -> dict[str, Any]:
@@ -36,12 +25,8 @@ def render_fields(spec: SoundSpec, generation_key: str) -> dict[str, Any]:
         "generation": generation_key,
         "renderer": RENDER_VERSION,
         "duration": spec.duration,
-        **asdict(spec.output),
+        **vars(spec.output),  # a flat dataclass: vars() is asdict() without the deep copy
     }
-
-
-def key_of(fields: dict[str, Any]) -> str:
-    return digest(canonical(fields))
 
 
 def generation_fields(spec: SoundSpec, generator: Generator) -> dict[str, Any]:
@@ -65,6 +50,7 @@ class Target:
     generation_key: str
     render: dict[str, Any]
     render_key: str
+    pending: str = ""  # why this sound cannot be rebuilt here (its backend cannot run), if it must wait
 
 
 def target(spec: SoundSpec, generator: Generator) -> Target:
@@ -80,3 +66,22 @@ def target(spec: SoundSpec, generator: Generator) -> Target:
         render={k: v for k, v in render.items() if k != "generation"},
         render_key=key_of(render),
     )
+
+
+def identity(generator: Generator) -> str:
+    """Everything about a backend that its keys depend on besides the spec."""
+    return f"{generator.name}/{generator.version}/{generator.identity()}"
+
+
+def remembered(t: Target, generator: Generator) -> dict[str, Any]:
+    """A target's keys as plain data, to skip recomputing them while nothing changed."""
+    return {"id": identity(generator), "name": t.spec.name, "generation_key": t.generation_key,
+            "render_key": t.render_key}
+
+
+def recalled(spec: SoundSpec, generator: Generator, known: dict[str, Any], entry: LockEntry) -> Target | None:
+    """The remembered target, if the lock entry holds the fields behind the same keys."""
+    if (entry.generation_key, entry.render_key) != (known["generation_key"], known["render_key"]):
+        return None
+    return Target(spec, generator.name, generator.placeholder, entry.generation, entry.generation_key,
+                  entry.render, entry.render_key)

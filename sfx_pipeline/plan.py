@@ -15,6 +15,7 @@ from sfx_pipeline.lock import Lock, LockEntry
 from sfx_pipeline.paths import fold
 
 FRESH, STALE, MODIFIED, ORPHAN, ERROR = "fresh", "stale", "modified", "orphan", "error"
+PENDING = "pending"  # stale, but its backend cannot run here: the sound it has is kept
 HAND_EDITED = "output modified by hand"
 FOREIGN = "output exists but was not written by sfx-pipeline"
 
@@ -79,11 +80,18 @@ def plan(
 
 def _asset(t: Target, entry: LockEntry | None, on_disk: str | None,
            matches_render: RenderCheck, force: bool) -> Action:
-    reasons = ["new asset"] if entry is None else changes(entry, t)
+    if entry is None:
+        reasons = ["new asset"]
+    elif (entry.generation_key, entry.render_key) == (t.generation_key, t.render_key):
+        reasons = []  # equal keys: nothing to name (the common, no-op case, so skip the diff)
+    else:
+        reasons = changes(entry, t)
     output = t.spec.output_path
     if on_disk is None:
         if entry is not None:
             reasons.append("output missing")
+    elif entry is not None and on_disk == entry.output_digest:
+        pass  # the file is what the lock says: only the descriptor can have moved on
     elif matches_render(output, t.render_key, on_disk):
         reasons = []  # the file already holds exactly this render (e.g. the lock lagged behind)
     elif entry is None:
@@ -93,7 +101,12 @@ def _asset(t: Target, entry: LockEntry | None, on_disk: str | None,
     if not reasons:
         return Action(output, FRESH, target=t, entry=entry, on_disk=on_disk)
     kept = not force and (HAND_EDITED in reasons or FOREIGN in reasons)
-    return Action(output, MODIFIED if kept else STALE, tuple(reasons), t, entry, on_disk)
+    if kept:
+        return Action(output, MODIFIED, tuple(reasons), t, entry, on_disk)
+    if t.pending:
+        reasons.append(f"{t.pending}: the {t.backend} sound is kept until a build runs where it loads")
+        return Action(output, PENDING, tuple(reasons), t, entry, on_disk)
+    return Action(output, STALE, tuple(reasons), t, entry, on_disk)
 
 
 def _orphan(path: str, entry: LockEntry, on_disk: str | None) -> Action:
@@ -133,7 +146,7 @@ def _dedupe(items: list[str]) -> list[str]:
 
 
 def summary(actions: list[Action]) -> dict[str, int]:
-    counts = {s: 0 for s in (FRESH, STALE, MODIFIED, ORPHAN, ERROR)}
+    counts = {s: 0 for s in (FRESH, STALE, PENDING, MODIFIED, ORPHAN, ERROR)}
     for action in actions:
         counts[action.status] += 1
     return counts

@@ -18,10 +18,11 @@ from sfx_pipeline.audio.provenance import render_key_in
 from sfx_pipeline.cache import Cache
 from sfx_pipeline.errors import Problem
 from sfx_pipeline.generators import Generators
-from sfx_pipeline.keys import Target, target
+from sfx_pipeline.keys import Target
 from sfx_pipeline.plan import Action, plan
 from sfx_pipeline.report import Reporter
-from sfx_pipeline.state import FileDigests
+from sfx_pipeline.state import FileDigests, StatMemo
+from sfx_pipeline.targets import Targets
 
 
 @dataclass
@@ -41,23 +42,31 @@ class Project:
         self.generators = Generators(self.config.generator, self.config.cache_dir, reporter)
         self.engine = engines.get(self.config.engine)
         self.digests = FileDigests(self.config.state_dir)
+        self.parsed, self.keys = self._memos()
+
+    def _memos(self) -> tuple[StatMemo, StatMemo]:
+        """Parsed descriptors and their keys, remembered by the descriptor's stat."""
+        state, context = self.config.state_dir, self.config.fingerprint
+        return StatMemo(state / "descriptors.json", context), StatMemo(state / "keys.json", context)
 
     def reload_config(self) -> None:
         """After sfx-pipeline.toml changed: new settings, same loaded backends where possible."""
         self.config = config_mod.load(self.root)
         self.cache = Cache(self.config.cache_dir)
         self.engine = engines.get(self.config.engine)
+        self.parsed, self.keys = self._memos()
         if self.config.generator != self.generators.settings:
             self.generators = Generators(self.config.generator, self.config.cache_dir, self.reporter)
 
     def survey(self, force: bool = False) -> Survey:
-        parsed = descriptor.load_all(self.config)
-        targets = [target(spec, self.generators.for_spec(spec)) for spec in parsed.specs]
+        parsed = descriptor.load_all(self.config, self.parsed)
         lock = lock_mod.load(self.config.lock_path)
+        targets = Targets(self.generators, self.keys, self.root).make(parsed, lock)
         outputs = {t.spec.output_path for t in targets} | set(lock.assets)
         disk = {path: self.digests.digest(self.root, path) for path in outputs}
         actions = plan(targets, parsed.problems, lock, disk, self._holds_render, force)
-        self.digests.save()
+        for memo in (self.digests, self.parsed, self.keys):
+            memo.save()
         return Survey(actions, lock, targets, parsed.problems)
 
     def _holds_render(self, output: str, render_key: str, on_disk: str) -> bool:

@@ -1,9 +1,12 @@
-"""Per-machine memory of output digests, so a no-op build stats files instead of hashing them.
+"""Per-machine memory keyed by file stats, so a no-op build stats files instead of reading them.
 
 Kept in `.sfx-pipeline/` at the project root (never committed: mtimes differ per clone).
 An entry is trusted only while the file's size, mtime and inode are unchanged, and only
 if the file was already older than the clock's granularity when it was recorded, the
 same guard git uses against edits that land within one timestamp tick.
+
+Two memos use it: output digests (no hashing of unchanged WAVs) and parsed descriptors
+(no TOML parsing of unchanged descriptors).
 """
 
 from __future__ import annotations
@@ -12,67 +15,92 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 from sfx_pipeline.atomic import write_atomic
-from sfx_pipeline.keys import digest
+from sfx_pipeline.hashing import digest
 
 _RACY_SECONDS = 2.0
 
 
-class FileDigests:
-    def __init__(self, state_dir: Path) -> None:
-        self.path = state_dir / "digests.json"
-        self._known: dict[str, list[int | str]] = {}
+class StatMemo:
+    """relative path -> value, valid while the file's stat is unchanged."""
+
+    def __init__(self, path: Path, context: str = "") -> None:
+        self.path = path
+        self.context = context  # anything else the values depend on; a change empties the memo
+        self._known: dict[str, list[Any]] = {}
         self._dirty = False
         try:
-            loaded = json.loads(self.path.read_text(encoding="utf-8"))
-            if isinstance(loaded, dict):
-                self._known = loaded
+            loaded = json.loads(self.path.read_bytes())
+            if isinstance(loaded, dict) and loaded.get("context") == context and isinstance(loaded.get("files"), dict):
+                self._known = loaded["files"]
         except (FileNotFoundError, ValueError):
             pass
 
-    def digest(self, root: Path, relative: str) -> str | None:
-        """Digest of the file's bytes, or None when it does not exist."""
-        path = root / relative
-        try:
-            st = path.stat()
-        except (FileNotFoundError, NotADirectoryError):
-            return None
+    def recall(self, relative: str, st: os.stat_result) -> Any:
         known = self._known.get(relative)
         if known and known[:3] == [st.st_size, st.st_mtime_ns, st.st_ino]:
-            return str(known[3])
-        try:
-            value = digest(path.read_bytes())
-        except (FileNotFoundError, IsADirectoryError, PermissionError):
-            return None
-        self._remember(relative, st, value)
-        return value
+            return known[3]
+        return None
 
-    def record(self, root: Path, relative: str, value: str) -> None:
-        """After writing a file whose digest is already known."""
-        try:
-            self._remember(relative, (root / relative).stat(), value)
-        except FileNotFoundError:
-            self.forget(relative)
+    def remember(self, relative: str, st: os.stat_result, value: Any) -> None:
+        if time.time() - st.st_mtime < _RACY_SECONDS:
+            self.forget(relative)  # too fresh to trust: read it again next time
+            return
+        entry = [st.st_size, st.st_mtime_ns, st.st_ino, value]
+        if self._known.get(relative) != entry:
+            self._known[relative] = entry
+            self._dirty = True
 
     def forget(self, relative: str) -> None:
         if self._known.pop(relative, None) is not None:
             self._dirty = True
 
-    def _remember(self, relative: str, st: os.stat_result, value: str) -> None:
-        if time.time() - st.st_mtime < _RACY_SECONDS:
-            self.forget(relative)  # too fresh to trust: hash again next time
-            return
-        entry: list[int | str] = [st.st_size, st.st_mtime_ns, st.st_ino, value]
-        if self._known.get(relative) != entry:
-            self._known[relative] = entry
-            self._dirty = True
+    def keep_only(self, relatives: set[str]) -> None:
+        """Drop entries of files that no longer exist, so the memo does not grow forever."""
+        for gone in [r for r in self._known if r not in relatives]:
+            self.forget(gone)
 
     def save(self) -> None:
-        if self._dirty:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            ignore = self.path.parent / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# per-machine state of sfx-pipeline; never commit it\n*\n", encoding="utf-8")
-            write_atomic(self.path, json.dumps(self._known, sort_keys=True).encode(), durable=False)
-            self._dirty = False
+        if not self._dirty:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ignore = self.path.parent / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# per-machine state of sfx-pipeline; never commit it\n*\n", encoding="utf-8")
+        doc = {"context": self.context, "files": self._known}
+        write_atomic(self.path, json.dumps(doc, sort_keys=True).encode(), durable=False)
+        self._dirty = False
+
+
+class FileDigests(StatMemo):
+    """Digests of output files."""
+
+    def __init__(self, state_dir: Path) -> None:
+        super().__init__(state_dir / "digests.json")
+
+    def digest(self, root: Path, relative: str) -> str | None:
+        """Digest of the file's bytes, or None when it does not exist."""
+        path = os.path.join(root, relative)  # plain strings: this runs per output on every build
+        try:
+            st = os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        known = self.recall(relative, st)
+        if known is not None:
+            return str(known)
+        try:
+            with open(path, "rb") as stream:
+                value = digest(stream.read())
+        except (FileNotFoundError, IsADirectoryError, PermissionError):
+            return None
+        self.remember(relative, st, value)
+        return value
+
+    def record(self, root: Path, relative: str, value: str) -> None:
+        """After writing a file whose digest is already known."""
+        try:
+            self.remember(relative, os.stat(os.path.join(root, relative)), value)
+        except FileNotFoundError:
+            self.forget(relative)

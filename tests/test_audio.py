@@ -15,7 +15,7 @@ from sfx_pipeline.audio.render import render
 from sfx_pipeline.audio.signal import Signal, db_to_gain
 from sfx_pipeline.audio.wav import Loop, WavError, WavFile, decode, encode
 from sfx_pipeline.descriptor import GenerationParams, OutputParams, SoundSpec
-from sfx_pipeline.keys import digest
+from sfx_pipeline.hashing import digest
 
 
 def sine(freq: float, rate: int, seconds: float, amplitude: float = 0.5) -> np.ndarray:

@@ -260,3 +260,45 @@ def test_doctor_reports_each_problem_with_its_fix(project: GameProject, tiny_mod
     use_audiogen(project, tiny_model)
     run = project.run("doctor")
     assert run.code == 0 and "(revision local)" in run.out and "backend auto would use AudioGen" in run.out
+
+
+def test_a_laptop_without_audiogen_never_downgrades_real_sounds(project: GameProject, tiny_model: Path,
+                                                                tmp_path: Path) -> None:
+    # The build machine and the laptop share the project; only the laptop lacks the weights.
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model, model)
+    project.write("sfx-pipeline.toml", f"""
+        import_dir = "audio"
+        [generator]
+        backend = "auto"
+        model = "{model.as_posix()}"
+        device = "cpu"
+    """)
+    project.sound("door", "door creak", duration=0.5)
+    project.sound("wind", "wind", duration=0.5)
+    assert build(project)["counts"]["generated"] == 2
+    real = {p.name: p.read_bytes() for p in (project.root / "audio").iterdir()}
+
+    model.rename(tmp_path / "elsewhere")  # now on the laptop
+    status = project.run("status")
+    assert status.code == 0 and "2 fresh" in status.out  # not "backend changed"
+    assert build(project)["counts"]["installed"] == 0
+
+    project.sound("door", "door slam", duration=0.5)  # a designer edits a prompt on the laptop
+    project.sound("coin", "coin", duration=0.5)  # and adds a sound
+    status = project.run("status")
+    assert status.code == 2  # the new sound is stale; the edited one is pending, not failing
+    assert "pending   audio/door.wav  (prompt changed; needs audiogen (" in status.out
+    assert "the audiogen sound is kept until a build runs where it loads" in status.out
+    doc = build(project)
+    results = {a["output"]: a for a in doc["assets"]}
+    assert results["audio/door.wav"]["outcome"] == "kept"
+    assert results["audio/coin.wav"]["outcome"] == "generated" and results["audio/coin.wav"]["placeholder"]
+    assert {p.name: p.read_bytes() for p in (project.root / "audio").iterdir() if p.name != "coin.wav"} == real
+    assert project.run("status").code == 0  # only the pending one is left: nothing to do here
+
+    (tmp_path / "elsewhere").rename(model)  # back on the build machine
+    doc = build(project)
+    results = {a["output"]: a["outcome"] for a in doc["assets"]}
+    assert results == {"audio/coin.wav": "generated", "audio/door.wav": "generated", "audio/wind.wav": "fresh"}
+    assert not any(e["placeholder"] for e in lock_of(project).values())

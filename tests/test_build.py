@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sfx_pipeline.audio.wav import decode
-from sfx_pipeline.keys import digest
+from sfx_pipeline.hashing import digest
 
 from conftest import GameProject
 
@@ -283,3 +283,28 @@ def test_nothing_half_written_is_visible_to_the_engine(project: GameProject) -> 
     project.run("build")
     names = [p.name for p in (project.root / "audio").iterdir()]
     assert all(not n.startswith(".") for n in names), names
+
+
+def age(root: Path, seconds: float = 3600) -> None:
+    """Make every file look old, so stat-keyed memos trust it (past the racy window)."""
+    past = os.stat(root).st_mtime - seconds
+    for path in root.rglob("*"):
+        os.utime(path, (past, past))
+
+
+def test_memos_follow_descriptor_and_config_changes(project: GameProject) -> None:
+    three(project)
+    project.run("build")
+    age(project.root)
+    assert project.run("status").code == 0
+    assert project.run("status").code == 0  # second run served from the memos
+    memos = project.root / ".sfx-pipeline"
+    assert (memos / "descriptors.json").exists() and (memos / "keys.json").exists()
+    config = project.root / "sfx-pipeline.toml"
+    config.write_text(config.read_text() + "\n[defaults.output]\nfade_out = 0.1\n")
+    age(project.root)
+    status = project.run("status")
+    assert status.code == 2 and status.out.count("output settings changed (fade_out)") == 3
+    project.sound("coin", "arcade coin pickup, brighter", "seed = 2\n")
+    age(project.root)
+    assert "prompt changed" in project.run("status").out

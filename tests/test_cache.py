@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sfx_pipeline.cache import KINDS, Cache
-from sfx_pipeline.keys import digest
+from sfx_pipeline.hashing import digest
 
 HOUR = 3600.0
 

@@ -9,7 +9,8 @@ import pytest
 
 from sfx_pipeline.descriptor import GenerationParams, OutputParams, SoundSpec
 from sfx_pipeline.generators.procedural.backend import ProceduralGenerator
-from sfx_pipeline.keys import canonical, key_of, target
+from sfx_pipeline.hashing import canonical, key_of
+from sfx_pipeline.keys import target
 
 
 def spec(**changes: object) -> SoundSpec:

@@ -70,21 +70,22 @@ def test_each_change_is_named() -> None:
 
 def test_backend_change_is_one_reason_not_a_list_of_field_changes() -> None:
     old = make()
-    entry = entry_for(old, backend="audiogen", generation={**old.generation, "backend": "audiogen", "frames": 100})
+    entry = entry_for(old, backend="audiogen", generation={**old.generation, "backend": "audiogen", "frames": 100},
+                      generation_key="a" * 32)
     (action,) = one([old], {OUT: entry}, {OUT: GOOD})
     assert action.reasons == ("backend changed (audiogen → procedural)",)
 
 
 def test_params_changed_lists_the_unnamed_fields() -> None:
     old = make()
-    entry = entry_for(old, generation={**old.generation, "temperature": 0.5, "top_k": 9})
+    entry = entry_for(old, generation={**old.generation, "temperature": 0.5, "top_k": 9}, generation_key="b" * 32)
     (action,) = one([old], {OUT: entry}, {OUT: GOOD})
     assert action.reasons == ("params changed (temperature, top_k)",)
 
 
 def test_generator_version_bump_regenerates() -> None:
     old = make()
-    entry = entry_for(old, generation={**old.generation, "algorithm": "0"})
+    entry = entry_for(old, generation={**old.generation, "algorithm": "0"}, generation_key="c" * 32)
     (action,) = one([old], {OUT: entry}, {OUT: GOOD})
     assert action.reasons == ("generator version changed",)
 
@@ -135,7 +136,7 @@ def test_orphans_and_broken_descriptors() -> None:
     assert by_status["orphan"].output == "audio/gone.wav"
     assert by_status["orphan"].reasons == ("no descriptor defines it any more (was sfx/gone.sfx.toml)",)
     assert by_status["error"].output == "audio/broken.wav"  # kept, never reported as an orphan
-    assert summary(actions) == {"fresh": 0, "stale": 0, "modified": 0, "orphan": 1, "error": 2}
+    assert summary(actions) == {"fresh": 0, "stale": 0, "pending": 0, "modified": 0, "orphan": 1, "error": 2}
 
 
 def test_lock_paths_match_case_insensitively() -> None:
@@ -143,3 +144,14 @@ def test_lock_paths_match_case_insensitively() -> None:
     t = make()
     (action,) = one([t], {"Audio/Door.wav": entry_for(t)}, {OUT: GOOD})
     assert action.status == "fresh"
+
+
+def test_a_sound_whose_backend_cannot_run_here_is_pending_not_stale() -> None:
+    old = make()
+    new = dataclasses.replace(make(prompt="metal door"), pending="needs audiogen (no CUDA GPU)")
+    (action,) = one([new], {OUT: entry_for(old)}, {OUT: GOOD})
+    assert action.status == "pending" and not action.needs_build
+    assert action.reasons == ("prompt changed",
+                              "needs audiogen (no CUDA GPU): the procedural sound is kept until a build runs where it loads")
+    (hand_edited,) = one([new], {OUT: entry_for(old)}, {OUT: "e" * 32})
+    assert hand_edited.status == "modified"  # a hand edit is the stronger reason to keep it

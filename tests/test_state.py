@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sfx_pipeline.keys import digest
-from sfx_pipeline.state import FileDigests
+from sfx_pipeline.hashing import digest
+from sfx_pipeline.state import FileDigests, StatMemo
 
 HOUR_NS = 3600 * 10**9
 
@@ -157,7 +157,7 @@ def test_save_writes_a_gitignore_and_persists_across_instances(root: Path, state
 
     ignore = state_dir / ".gitignore"
     assert "*" in ignore.read_text(encoding="utf-8").splitlines()
-    assert "audio/door.wav" in json.loads((state_dir / "digests.json").read_text(encoding="utf-8"))
+    assert "audio/door.wav" in json.loads((state_dir / "digests.json").read_text(encoding="utf-8"))["files"]
     assert [p.name for p in state_dir.iterdir() if p.name.endswith(".tmp")] == []
 
     edit_in_place(path, b"replaced bytes")
@@ -203,4 +203,25 @@ def test_corrupt_state_file_is_ignored(root: Path, state_dir: Path) -> None:
     digests = FileDigests(state_dir)
     assert digests.digest(root, "a.wav") == digest(b"abc")
     digests.save()
-    assert "a.wav" in json.loads((state_dir / "digests.json").read_text(encoding="utf-8"))
+    assert "a.wav" in json.loads((state_dir / "digests.json").read_text(encoding="utf-8"))["files"]
+
+
+def test_a_memo_made_under_another_context_is_not_used(root: Path, state_dir: Path) -> None:
+    write(root / "a.sfx.toml", b"prompt = 'x'", HOUR_NS)
+    st = (root / "a.sfx.toml").stat()
+    first = StatMemo(state_dir / "descriptors.json", context="config v1")
+    first.remember("a.sfx.toml", st, {"specs": ["parsed"]})
+    first.save()
+    assert StatMemo(state_dir / "descriptors.json", context="config v1").recall("a.sfx.toml", st) == {"specs": ["parsed"]}
+    assert StatMemo(state_dir / "descriptors.json", context="config v2").recall("a.sfx.toml", st) is None
+
+
+def test_keep_only_drops_entries_of_deleted_files(root: Path, state_dir: Path) -> None:
+    for name in ("a", "b"):
+        write(root / name, name.encode(), HOUR_NS)
+    memo = StatMemo(state_dir / "m.json")
+    for name in ("a", "b"):
+        memo.remember(name, (root / name).stat(), name)
+    memo.keep_only({"a"})
+    assert memo.recall("a", (root / "a").stat()) == "a"
+    assert memo.recall("b", (root / "b").stat()) is None

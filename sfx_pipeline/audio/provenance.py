@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sfx_pipeline.audio.wav import WavError, decode
-from sfx_pipeline.keys import digest
+from sfx_pipeline.hashing import digest
 
 SOFTWARE = "sfx-pipeline"  # no version: the bytes must depend on the render key alone
 _MAX_READ = 64 * 1024 * 1024

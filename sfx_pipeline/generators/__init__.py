@@ -42,6 +42,10 @@ class Generator(Protocol):
         """What besides prompt and seed changes this backend's output for `spec`."""
         ...
 
+    def identity(self) -> str:
+        """What besides the spec and `version` its output depends on (the model's weights); may be ""."""
+        ...
+
     def reproducibility(self) -> str:
         """One sentence for the lock: what makes a rebuild give the same audio."""
         ...
@@ -58,20 +62,22 @@ class Context:
 
 
 # Factories import their heavy modules lazily, so the CLI starts without torch.
-Factory = Callable[[Context, str], Generator]  # (context, model) -> backend
+# (context, model, identity) -> backend; `identity` pins what the model is taken to be, for
+# judging sounds a real model made elsewhere on a machine that cannot load that model.
+Factory = Callable[[Context, str, "str | None"], Generator]
 Unavailable = Callable[[Context, str], "str | None"]  # why the backend cannot run here, or None
 
 
-def _procedural(ctx: Context, model: str) -> Generator:
+def _procedural(ctx: Context, model: str, identity: str | None = None) -> Generator:
     from sfx_pipeline.generators.procedural.backend import ProceduralGenerator
 
     return ProceduralGenerator()
 
 
-def _audiogen(ctx: Context, model: str) -> Generator:
+def _audiogen(ctx: Context, model: str, identity: str | None = None) -> Generator:
     from sfx_pipeline.generators.audiogen.backend import AudioGenGenerator
 
-    return AudioGenGenerator(ctx, model)
+    return AudioGenGenerator(ctx, model, identity)
 
 
 def _audiogen_unavailable(ctx: Context, model: str) -> str | None:
@@ -94,13 +100,27 @@ class Generators:
         self.reporter = reporter
         self._made: dict[tuple[str, str], Generator] = {}
         self._auto: dict[str, str] = {}  # model -> resolved backend name
+        self._reasons: dict[str, str] = {}  # model -> why auto fell back to placeholders
+        self._pinned: dict[tuple[str, str, str], Generator] = {}
 
     def for_spec(self, spec: SoundSpec) -> Generator:
         name = self.resolve(spec.backend, spec.model)
         model = spec.model if name != FALLBACK else ""
         if (name, model) not in self._made:
-            self._made[(name, model)] = REGISTRY[name](self.context, spec.model)
+            self._made[(name, model)] = REGISTRY[name](self.context, spec.model, None)
         return self._made[(name, model)]
+
+    def pinned(self, name: str, model: str, identity: str) -> Generator:
+        """Backend `name` for `model`, taken to be `identity` (as recorded in the lock) without
+        looking at weights: how sounds made on a GPU machine are judged on a laptop."""
+        key = (name, model, identity)
+        if key not in self._pinned:
+            self._pinned[key] = REGISTRY[name](self.context, model, identity)
+        return self._pinned[key]
+
+    def why_not(self, model: str) -> str:
+        """Why `auto` did not pick a real model for `model` here ("" if it did)."""
+        return self._reasons.get(model, "")
 
     def resolve(self, requested: str, model: str) -> str:
         if requested != "auto":
@@ -117,6 +137,7 @@ class Generators:
                 self.reporter.line(f"backend auto: using {name} ({model})")
                 return name
             reasons.append(f"{name}: {reason}")
+        self._reasons[model] = "; ".join(reasons)
         self.reporter.line(
             f"backend auto: using {FALLBACK} placeholders; {'; '.join(reasons)}. "
             "Placeholders regenerate by themselves once a build runs where AudioGen can load."

@@ -20,10 +20,10 @@ class AudioGenGenerator:
     version = VERSION
     placeholder = False
 
-    def __init__(self, ctx: Context, model: str) -> None:
+    def __init__(self, ctx: Context, model: str, identity: str | None = None) -> None:
         self.ctx = ctx
         self.model = model
-        self._identity: str | None = None
+        self._identity = identity  # None: look it up (hub commit or folder digest) when first needed
         self._loaded: Any = None  # runtime.Loaded, created on first use
         self._limit: int | None = None  # the largest batch known to fit, after an OOM
 

@@ -23,6 +23,9 @@ class ProceduralGenerator:
         rate = spec.output.sample_rate
         return {"rate": rate, "samples": int(round(spec.duration * rate))}
 
+    def identity(self) -> str:
+        return ""  # no weights: name and version say everything
+
     def reproducibility(self) -> str:
         return ("deterministic: the same descriptor gives the same audio; on another CPU or numpy build the "
                 "last bits of the samples may differ, inaudibly")

@@ -1,0 +1,80 @@
+"""Specs → targets: each sound's backend and keys, as the planner compares them to the lock.
+
+Two refinements over computing `keys.target` for every spec:
+
+- Memo. An unchanged descriptor whose backend has the same identity (version, model)
+  reuses the keys computed last time; the fields behind them come from the lock entry,
+  so the memo holds keys only and stays small. This is most of a no-op build's speed.
+- No downgrades. With `backend = "auto"`, a laptop without AudioGen resolves to
+  placeholders. A sound the lock says a real model made is then judged by that model
+  (taken to be the model the lock names), so it stays fresh instead of being replaced
+  by a placeholder; if its descriptor changed, it is *pending*: the real sound is kept
+  until a build runs where the model loads. Missing outputs still get placeholders.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from sfx_pipeline.descriptor import Parsed, SoundSpec
+from sfx_pipeline.generators import REGISTRY, Generator, Generators
+from sfx_pipeline.keys import Target, identity, recalled, remembered, target
+from sfx_pipeline.lock import Lock
+from sfx_pipeline.state import StatMemo
+
+
+class Targets:
+    def __init__(self, generators: Generators, memo: StatMemo, root: Path) -> None:
+        self.generators = generators
+        self.memo = memo
+        self.root = root
+
+    def make(self, parsed: Parsed, lock: Lock) -> list[Target]:
+        by_file: dict[str, list[SoundSpec]] = {}
+        for spec in parsed.specs:
+            by_file.setdefault(spec.descriptor, []).append(spec)
+        made: list[Target] = []
+        for shown, specs in by_file.items():
+            made += self._for_file(shown, specs, parsed.stats.get(shown), lock)
+        return made
+
+    def _for_file(self, shown: str, specs: list[SoundSpec], st: os.stat_result | None, lock: Lock) -> list[Target]:
+        known = (self.memo.recall(shown, st) if st else None) or []
+        pairs = [self._recall(spec, known[i], lock) if i < len(known) else None for i, spec in enumerate(specs)]
+        if None not in pairs:
+            return [t for t, _ in pairs]
+        pairs = [pair or self._compute(spec, lock) for pair, spec in zip(pairs, specs)]
+        if st:
+            self.memo.remember(shown, st, [remembered(t, g) for t, g in pairs])
+        return [t for t, _ in pairs]
+
+    def _recall(self, spec: SoundSpec, known: dict, lock: Lock) -> tuple[Target, Generator] | None:
+        generator = self.generators.for_spec(spec)
+        entry = lock.assets.get(spec.output_path)
+        if entry is None or (known["id"], known["name"]) != (identity(generator), spec.name):
+            return None
+        t = recalled(spec, generator, known, entry)
+        return (t, generator) if t else None
+
+    def _compute(self, spec: SoundSpec, lock: Lock) -> tuple[Target, Generator]:
+        generator = self.generators.for_spec(spec)
+        t = target(spec, generator)
+        if spec.backend == "auto" and t.placeholder:
+            return self._no_downgrade(spec, t, generator, lock)
+        return t, generator
+
+    def _no_downgrade(self, spec: SoundSpec, placeholder: Target, generator: Generator,
+                      lock: Lock) -> tuple[Target, Generator]:
+        entry = lock.assets.get(spec.output_path)
+        if entry is None or entry.placeholder or entry.backend not in REGISTRY:
+            return placeholder, generator
+        if not (self.root / spec.output_path).exists():
+            return placeholder, generator  # nothing to keep: a placeholder beats silence
+        real = self.generators.pinned(entry.backend, spec.model, entry.model)
+        t = target(spec, real)
+        if (t.generation_key, t.render_key) != (entry.generation_key, entry.render_key):
+            why = self.generators.why_not(spec.model) or "it cannot load here"
+            t = dataclasses.replace(t, pending=f"needs {entry.backend} ({why})")
+        return t, real
