@@ -1,0 +1,41 @@
+"""What a build machine runs: the sounds first, then the engine's headless export."""
+
+from __future__ import annotations
+
+_COMMON = """\
+On a build machine (CI), build the sound effects before the engine starts:
+
+  pip install sfx-pipeline        # "sfx-pipeline[audiogen]" on a GPU runner (see the README)
+  sfx-pipeline build              # exits 1 on any error: let it fail the job
+"""
+
+_ENGINE = {
+    "godot": """\
+  godot --headless --export-release "<preset>" <path/to/game>
+
+Build before Godot starts, never only inside the export: Godot imports files that appear
+during an export (the addon's build in _export_begin) only on the next export, so sounds
+built there would need a second export. Started after the build, Godot imports them first.
+""",
+    "unity": """\
+  <Unity editor> -batchmode -quit -projectPath . -executeMethod <YourBuildScript.Build> -logFile -
+
+The pre-build hook installed in Assets/Editor/SfxPipeline runs the build again (everything
+is fresh by then) and fails the player build with the CLI's message if anything is wrong.
+""",
+    "generic": """\
+  ...then your engine's export or packaging step.
+""",
+}
+
+_NOTES = """\
+`sfx-pipeline status` alone checks without building (exit 0 fresh, 2 stale, 1 errors).
+With backend = "auto", a runner without AudioGen makes procedural placeholders: run the job
+where AudioGen loads, or commit the WAVs and the lock built there. SFX_PIPELINE_CACHE points
+every job at one shared cache.
+"""
+
+
+def ci_recipe(engine: str) -> str:
+    """Commands and caveats for building sounds then exporting `engine` (godot, unity, generic)."""
+    return _COMMON + _ENGINE.get(engine, _ENGINE["generic"]) + "\n" + _NOTES
