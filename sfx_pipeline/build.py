@@ -181,7 +181,7 @@ class Builder:
         entry = self.project.cache.get("renders", a.target.render_key)
         if entry is None:
             return False
-        return self._install(a, entry.data, "cached", entry.meta.get("batch", {}))
+        return self._install(a, entry.data, "cached", entry.meta.get("batch", {}), "; ".join(entry.meta.get("notes", [])))
 
     def _from_generation_cache(self, a: Action) -> bool:
         entry = self.project.cache.get("generations", a.target.generation_key)
@@ -218,14 +218,14 @@ class Builder:
         trace = {"seed": str(t.spec.seed), "backend": t.backend, "model": str(t.generation.get("model", "-")),
                  "generation": t.generation_key, "render": t.render_key}
         try:
-            data = render(audio, rate, t.spec, int(t.render_key[:8], 16), trace)
+            done = render(audio, rate, t.spec, int(t.render_key[:8], 16), trace)
         except ValueError as exc:
             self._result(a, "failed", f"render failed: {exc}")
             return True
-        self.project.cache.put("renders", t.render_key, data, {"batch": batch})
-        return self._install(a, data, outcome, batch)
+        self.project.cache.put("renders", t.render_key, done.data, {"batch": batch, "notes": list(done.notes)})
+        return self._install(a, done.data, outcome, batch, "; ".join(done.notes))
 
-    def _install(self, a: Action, data: bytes, outcome: str, batch: dict) -> bool:
+    def _install(self, a: Action, data: bytes, outcome: str, batch: dict, note: str = "") -> bool:
         t = a.target
         try:
             path = inside(self.project.root, t.spec.output_path)
@@ -237,7 +237,7 @@ class Builder:
         output_digest = digest(data)
         self.project.digests.record(self.project.root, t.spec.output_path, output_digest)
         self._record(t, output_digest, batch)
-        self._result(a, outcome)
+        self._result(a, outcome, note)
         return True
 
     # lock and report ------------------------------------------------------------------

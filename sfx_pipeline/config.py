@@ -16,6 +16,9 @@ from sfx_pipeline.paths import relative_path_problem
 from sfx_pipeline.tomlfile import read_toml
 
 CONFIG_NAME = "sfx-pipeline.toml"
+LEVEL_KEYS = ("gain_db", "peak_db", "loudness")  # one way to set the level per layer
+LEVEL_CLASH = ("sets more than one of gain_db, peak_db and loudness",
+               "keep one: gain_db for a fixed gain, peak_db for the sample peak, loudness for LUFS")
 LOCK_NAME = "sfx-pipeline.lock"
 STATE_DIR = ".sfx-pipeline"  # per-machine state; the leading dot keeps engines out
 CACHE_ENV = "SFX_PIPELINE_CACHE"
@@ -75,10 +78,9 @@ def load(root: Path) -> ProjectConfig:
     for i, folder in enumerate(data.get("descriptor_dirs") or []):
         if isinstance(folder, str):
             _check_relative(checker, ["descriptor_dirs", i], folder)
-    level = [k for k in ("gain_db", "peak_db") if k in data.get("defaults", {}).get("output", {})]
+    level = [k for k in LEVEL_KEYS if k in data.get("defaults", {}).get("output", {})]
     if len(level) > 1:
-        checker.add(["defaults", "output", "gain_db"], "sets both gain_db and peak_db",
-                    "keep one: gain_db for a fixed gain, peak_db to normalise")
+        checker.add(["defaults", "output", level[1]], *LEVEL_CLASH)
     if checker.problems:
         raise ConfigError(checker.problems)
     return _build(root, data)

@@ -15,14 +15,13 @@ from typing import Any
 import xxhash
 
 from sfx_pipeline import schema
-from sfx_pipeline.config import ProjectConfig
+from sfx_pipeline.config import LEVEL_CLASH, LEVEL_KEYS, ProjectConfig
 from sfx_pipeline.errors import Problem
 from sfx_pipeline.paths import fold, name_problem, relative_path_problem
 from sfx_pipeline.state import StatMemo
 from sfx_pipeline.tomlfile import TomlDoc, read_toml
 
 SUFFIX = ".sfx.toml"
-LEVEL_KEYS = ("gain_db", "peak_db")  # one way to set the level per layer
 BUILTIN_LEVEL = {"peak_db": -1.0}
 
 
@@ -38,10 +37,15 @@ class GenerationParams:
 class OutputParams:
     sample_rate: int
     bit_depth: int
-    gain_db: float | None  # exactly one of gain_db / peak_db is set
+    gain_db: float | None  # exactly one of gain_db / peak_db / loudness is set
     peak_db: float | None
     fade_in: float
     fade_out: float
+    loudness: float | None = None
+    true_peak_db: float = -1.0
+    trim: bool = False
+    loop: bool = False
+    loop_crossfade: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -193,7 +197,16 @@ class _Resolver:
         out = merged["output"]
         level = _level([layer.get("output", {}) for layer in layers])
         if level is None:
-            self.checker.add(where + ["output"], "sets both gain_db and peak_db", "keep one: gain_db for a fixed gain, peak_db to normalise")
+            self.checker.add(where + ["output"], *LEVEL_CLASH)
+            return None
+        if out["loop"] and (out["fade_in"] or out["fade_out"]):
+            self.checker.add(where + ["output", "loop"], "a loop cannot have fades: they would make it pulse",
+                             "remove fade_in and fade_out, or set loop = false")
+            return None
+        if out["loop"] and out["loop_crossfade"] * 2 > merged["duration"]:
+            self.checker.add(where + ["output", "loop_crossfade"],
+                             f"{out['loop_crossfade']:g} s is more than half the duration ({merged['duration']:g} s)",
+                             "shorten loop_crossfade or lengthen the sound")
             return None
         if "path" in out:
             problem = relative_path_problem(out["path"])
@@ -214,6 +227,11 @@ class _Resolver:
             peak_db=level.get("peak_db"),
             fade_in=float(out["fade_in"]),
             fade_out=float(out["fade_out"]),
+            loudness=level.get("loudness"),
+            true_peak_db=float(out["true_peak_db"]),
+            trim=out["trim"],
+            loop=out["loop"],
+            loop_crossfade=float(out["loop_crossfade"]),
         )
 
     def _output_path(self, merged: dict[str, Any], name: str, variant: str) -> str:

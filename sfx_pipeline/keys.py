@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from sfx_pipeline.generators import Generator
     from sfx_pipeline.lock import LockEntry
 
-RENDER_VERSION = "1"  # bump when the render stage's output changes for the same inputs
+RENDER_VERSION = "2"  # bump when the render stage's output changes for the same inputs
 
 
 def render_fields(spec: SoundSpec, generation_key: str) -> dict[str, Any]:

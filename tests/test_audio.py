@@ -409,7 +409,7 @@ def rendered(tmp_path: Path, spec: SoundSpec | None = None) -> Path:
     audio = sine(1000.0, 16000, 0.6, amplitude=0.3)  # model rate and length differ from the output's
     trace = {"seed": "42", "backend": "procedural", "generation": digest("gen"), "render": RENDER_KEY}
     path = tmp_path / "door_open.wav"
-    path.write_bytes(render(audio, 16000, spec, dither_seed=42, trace=trace))
+    path.write_bytes(render(audio, 16000, spec, dither_seed=42, trace=trace).data)
     return path
 
 
@@ -500,7 +500,7 @@ def test_render_key_of_a_plain_wav_is_none(tmp_path: Path) -> None:
 def test_changing_only_the_render_key_changes_only_icmt(tmp_path: Path) -> None:
     spec = make_spec()
     audio = sine(1000.0, 16000, 0.6, amplitude=0.3)
-    one = decode(render(audio, 16000, spec, 42, {"render": "a" * 32}))
-    two = decode(render(audio, 16000, replace(spec, name="renamed"), 42, {"render": "b" * 32}))
+    one = decode(render(audio, 16000, spec, 42, {"render": "a" * 32}).data)
+    two = decode(render(audio, 16000, replace(spec, name="renamed"), 42, {"render": "b" * 32}).data)
     assert one.pcm == two.pcm
     assert one.info["ICMT"] != two.info["ICMT"]

@@ -12,7 +12,7 @@ def resample(signal: Signal, rate: int) -> Signal:
     if signal.rate == rate:
         return signal
     out = soxr.resample(signal.samples.astype(np.float32, copy=False), signal.rate, rate, quality="VHQ")
-    return Signal(np.ascontiguousarray(out, dtype=np.float32), rate, {})
+    return Signal(np.ascontiguousarray(out, dtype=np.float32), rate, {}, signal.notes)
 
 
 def fit_length(signal: Signal, seconds: float) -> Signal:

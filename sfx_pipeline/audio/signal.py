@@ -13,13 +13,18 @@ class Signal:
     rate: int
     # Facts steps leave for the writer, e.g. loop points in samples
     marks: dict[str, int] = field(default_factory=dict)
+    # What a person should know about how the render went, e.g. a loudness target not reached
+    notes: tuple[str, ...] = ()
 
     @property
     def seconds(self) -> float:
         return len(self.samples) / self.rate
 
     def with_samples(self, samples: np.ndarray, **marks: int) -> "Signal":
-        return Signal(np.ascontiguousarray(samples, dtype=np.float32), self.rate, {**self.marks, **marks})
+        return Signal(np.ascontiguousarray(samples, dtype=np.float32), self.rate, {**self.marks, **marks}, self.notes)
+
+    def noting(self, note: str) -> "Signal":
+        return Signal(self.samples, self.rate, self.marks, (*self.notes, note))
 
 
 def db_to_gain(db: float) -> float:
