@@ -232,4 +232,26 @@ def _doctor(args: argparse.Namespace, reporter: Reporter) -> int:
     return EXIT_ERROR if any(f.level == doctor.FAIL for f in findings) else EXIT_OK
 
 
-_COMMANDS = [_build_cmd, _status_cmd, _init_cmd, _import_cmd, _cache_cmd, _doctor_cmd, hooks.register]
+# schema -----------------------------------------------------------------------------------
+
+def _schema_cmd(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("schema", help="the JSON Schema of *.sfx.toml, for editor completion")
+    _project_arg(p)
+    p.add_argument("--write", action="store_true",
+                   help="write it and a .taplo.toml that uses it into the project root")
+    p.set_defaults(run=_schema)
+
+
+def _schema(args: argparse.Namespace, reporter: Reporter) -> int:
+    from sfx_pipeline import jsonschema
+    from sfx_pipeline.config import find_root
+
+    if not args.write:
+        print(json.dumps(jsonschema.descriptor_schema(), indent=2))
+        return EXIT_OK
+    for name in jsonschema.write(find_root(args.project or Path.cwd())):
+        reporter.line(f"wrote {name}")
+    return EXIT_OK
+
+
+_COMMANDS = [_build_cmd, _status_cmd, _init_cmd, _import_cmd, _cache_cmd, _doctor_cmd, _schema_cmd, hooks.register]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from sfx_pipeline import jsonschema
 from sfx_pipeline.config import CONFIG_NAME, DEFAULT_IMPORT_DIR, detect_engine
 from sfx_pipeline.errors import UserError
 
@@ -31,6 +32,7 @@ def lay_out(folder: Path, engine: str | None) -> list[Path]:
         if relative.name == CONFIG_NAME:
             text = text.replace("@ENGINE@", engine).replace("@IMPORT_DIR@", DEFAULT_IMPORT_DIR[engine])
         _write(folder, relative, text, written)
+    written += [Path(name) for name in jsonschema.write(folder)]
     return written
 
 
