@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-import numpy as np
 from filelock import FileLock, Timeout
 
 from sfx_pipeline import lock as lock_mod
 from sfx_pipeline.atomic import write_atomic
-from sfx_pipeline.audio.render import render
 from sfx_pipeline.errors import Problem
-from sfx_pipeline.generators import Generated, Job
 from sfx_pipeline.hashing import digest
 from sfx_pipeline.keys import Target
 from sfx_pipeline.lock import LockEntry
 from sfx_pipeline.paths import fold, inside
 from sfx_pipeline.plan import FRESH, MODIFIED, ORPHAN, PENDING, STALE, Action
+from sfx_pipeline.produce import Producer
 from sfx_pipeline.project import Project, Survey, selected
 
 _LOCK_FLUSH_SECONDS = 1.0  # rewrite the lock at most this often while building
@@ -167,65 +165,20 @@ class Builder:
     # the assets that do ---------------------------------------------------------------
 
     def _build(self, actions: list[Action]) -> None:
-        pending: dict[str, list[Action]] = {}  # generation key -> assets sharing that audio
-        for a in actions:
-            if not self._from_render_cache(a) and not self._from_generation_cache(a):
-                pending.setdefault(a.target.generation_key, []).append(a)
-        by_backend: dict[str, list[Job]] = {}
-        for key, group in pending.items():
-            by_backend.setdefault(group[0].target.backend, []).append(Job(group[0].target.spec, key))
-        for jobs in by_backend.values():
-            self._generate(jobs, pending)
-
-    def _from_render_cache(self, a: Action) -> bool:
-        entry = self.project.cache.get("renders", a.target.render_key)
-        if entry is None:
-            return False
-        return self._install(a, entry.data, "cached", entry.meta.get("batch", {}), "; ".join(entry.meta.get("notes", [])))
-
-    def _from_generation_cache(self, a: Action) -> bool:
-        entry = self.project.cache.get("generations", a.target.generation_key)
-        if entry is None:
-            return False
-        audio = np.frombuffer(entry.data, dtype="<f4")
-        return self._render_and_install(a, audio, entry.meta["rate"], "cached", entry.meta.get("batch", {}))
-
-    def _generate(self, jobs: list[Job], pending: dict[str, list[Action]]) -> None:
-        generator = self.project.generators.for_spec(jobs[0].spec)
-        started = time.perf_counter()
-        for done in generator.run(jobs, self.project.reporter):
-            group = pending.pop(done.job.key)
-            if done.audio is None:
-                for a in group:
-                    self._result(a, "failed", done.error or "generation failed")
-                continue
-            self._store_generation(done)
-            for a in group:
-                self._render_and_install(a, done.audio, done.rate, "generated", done.info)
-        self.report.generate_seconds += time.perf_counter() - started
-        for group in pending.values():  # a backend that stopped early must not lose assets silently
-            for a in group:
-                self._result(a, "failed", "the generator returned no audio for it")
-
-    def _store_generation(self, done: Generated) -> None:
-        audio = np.ascontiguousarray(done.audio, dtype="<f4")
-        meta = {"rate": done.rate, "samples": len(audio), "backend": done.job.spec.backend, "batch": done.info}
-        self.project.cache.put("generations", done.job.key, audio.tobytes(), meta)
-        self.report.audio_seconds += len(audio) / done.rate
-
-    def _render_and_install(self, a: Action, audio: np.ndarray, rate: int, outcome: str, batch: dict) -> bool:
-        t = a.target
-        trace = {"seed": str(t.spec.seed), "backend": t.backend, "model": str(t.generation.get("model", "-")),
-                 "generation": t.generation_key, "render": t.render_key}
+        by_output = {a.target.spec.output_path: a for a in actions}
+        producer = Producer(self.project.cache, self.project.generators, self.project.reporter)
         try:
-            done = render(audio, rate, t.spec, int(t.render_key[:8], 16), trace)
-        except ValueError as exc:
-            self._result(a, "failed", f"render failed: {exc}")
-            return True
-        self.project.cache.put("renders", t.render_key, done.data, {"batch": batch, "notes": list(done.notes)})
-        return self._install(a, done.data, outcome, batch, "; ".join(done.notes))
+            for done in producer.produce([a.target for a in actions]):
+                a = by_output[done.target.spec.output_path]
+                if done.data is None:
+                    self._result(a, "failed", done.error)
+                else:
+                    self._install(a, done.data, done.outcome, done.batch, done.note)
+        finally:
+            self.report.audio_seconds += producer.totals.audio_seconds
+            self.report.generate_seconds += producer.totals.generate_seconds
 
-    def _install(self, a: Action, data: bytes, outcome: str, batch: dict, note: str = "") -> bool:
+    def _install(self, a: Action, data: bytes, outcome: str, batch: dict, note: str = "") -> None:
         t = a.target
         try:
             path = inside(self.project.root, t.spec.output_path)
@@ -233,12 +186,11 @@ class Builder:
             write_atomic(path, data)
         except (OSError, ValueError) as exc:
             self._result(a, "failed", f"cannot write {t.spec.output_path}: {exc}")
-            return True
+            return
         output_digest = digest(data)
         self.project.digests.record(self.project.root, t.spec.output_path, output_digest)
         self._record(t, output_digest, batch)
         self._result(a, outcome, note)
-        return True
 
     # lock and report ------------------------------------------------------------------
 

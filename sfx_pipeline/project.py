@@ -61,13 +61,14 @@ class Project:
     def survey(self, force: bool = False) -> Survey:
         parsed = descriptor.load_all(self.config, self.parsed)
         lock = lock_mod.load(self.config.lock_path)
-        targets = Targets(self.generators, self.keys, self.root).make(parsed, lock)
+        targets, unavailable = Targets(self.generators, self.keys, self.root).make(parsed, lock)
+        problems = parsed.problems + unavailable
         outputs = {t.spec.output_path for t in targets} | set(lock.assets)
         disk = {path: self.digests.digest(self.root, path) for path in outputs}
-        actions = plan(targets, parsed.problems, lock, disk, self._holds_render, force)
+        actions = plan(targets, problems, lock, disk, self._holds_render, force)
         for memo in (self.digests, self.parsed, self.keys):
             memo.save()
-        return Survey(actions, lock, targets, parsed.problems)
+        return Survey(actions, lock, targets, problems)
 
     def _holds_render(self, output: str, render_key: str, on_disk: str) -> bool:
         """Is the file at `output` (digest `on_disk`) exactly the render for `render_key`?

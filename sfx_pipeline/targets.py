@@ -18,7 +18,9 @@ import dataclasses
 import os
 from pathlib import Path
 
+from sfx_pipeline import schema
 from sfx_pipeline.descriptor import Parsed, SoundSpec
+from sfx_pipeline.errors import ModelUnavailable, Problem
 from sfx_pipeline.generators import REGISTRY, Generator, Generators
 from sfx_pipeline.keys import Target, identity, recalled, remembered, target
 from sfx_pipeline.lock import Lock
@@ -31,14 +33,21 @@ class Targets:
         self.memo = memo
         self.root = root
 
-    def make(self, parsed: Parsed, lock: Lock) -> list[Target]:
+    def make(self, parsed: Parsed, lock: Lock) -> tuple[list[Target], list[Problem]]:
+        """Targets for every spec whose backend can be named here; a backend that cannot
+        (a hub model not downloaded while offline…) is a problem of that descriptor only."""
         by_file: dict[str, list[SoundSpec]] = {}
         for spec in parsed.specs:
             by_file.setdefault(spec.descriptor, []).append(spec)
         made: list[Target] = []
+        problems: list[Problem] = []
         for shown, specs in by_file.items():
-            made += self._for_file(shown, specs, parsed.stats.get(shown), lock)
-        return made
+            try:
+                made += self._for_file(shown, specs, parsed.stats.get(shown), lock)
+            except ModelUnavailable as exc:
+                problems.append(Problem(shown, schema.dotted([specs[0].entry, "generation"]) if specs[0].entry
+                                        else "generation", f"{specs[0].backend} backend: {exc.message}", exc.hint))
+        return made, problems
 
     def _for_file(self, shown: str, specs: list[SoundSpec], st: os.stat_result | None, lock: Lock) -> list[Target]:
         known = (self.memo.recall(shown, st) if st else None) or []

@@ -218,10 +218,13 @@ def test_a_hub_model_loads_from_the_local_cache_offline(project: GameProject, ti
 def test_a_hub_model_missing_offline_says_how_to_get_it(project: GameProject) -> None:
     use_audiogen(project, "acme/not-downloaded")
     project.sound("a", "dog")
+    project.sound("b", "coin", '[generation]\nbackend = "procedural"\n')  # its neighbour still builds
     run = project.run("build")
     assert run.code == 1
-    assert "weights for acme/not-downloaded are not in the local cache and HF_HUB_OFFLINE is set" in run.err
-    assert "huggingface-cli download acme/not-downloaded" in run.err
+    assert ("error      sfx/a.sfx.toml: generation: audiogen backend: weights for acme/not-downloaded are not "
+            "in the local cache and HF_HUB_OFFLINE is set") in run.out
+    assert "fix: run `huggingface-cli download acme/not-downloaded` where the hub is reachable" in run.out
+    assert "generated  audio/b.wav [placeholder]" in run.out
 
 
 def test_a_folder_that_is_not_a_checkpoint_is_explained(project: GameProject, tmp_path: Path) -> None:
@@ -230,7 +233,8 @@ def test_a_folder_that_is_not_a_checkpoint_is_explained(project: GameProject, tm
     use_audiogen(project, folder)
     project.sound("a", "dog")
     run = project.run("status")
-    assert run.code == 1 and "lacks state_dict.bin" in run.err and "release format" in run.err
+    assert run.code == 1 and "sfx/a.sfx.toml: generation: audiogen backend: model folder" in run.out
+    assert "lacks state_dict.bin" in run.out and "release format" in run.out
 
 
 def test_a_checkpoint_with_code_in_it_is_refused(project: GameProject, tiny_model: Path, tmp_path: Path) -> None:
