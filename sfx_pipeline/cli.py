@@ -232,6 +232,41 @@ def _doctor(args: argparse.Namespace, reporter: Reporter) -> int:
     return EXIT_ERROR if any(f.level == doctor.FAIL for f in findings) else EXIT_OK
 
 
+# audition / pick -------------------------------------------------------------------------
+
+def _audition_cmd(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("audition", help="render takes of one sound with other seeds, to listen and pick")
+    _project_arg(p)
+    p.add_argument("name", help="the sound's name (as in its output file name)")
+    p.add_argument("--takes", type=int, default=4, help="how many takes (default 4)")
+    p.set_defaults(run=_audition)
+    p = commands.add_parser("pick", help="write the seed of an auditioned take into the sound's descriptor")
+    _project_arg(p)
+    p.add_argument("name")
+    p.add_argument("take", type=int, help="the take's number, as audition printed it")
+    p.set_defaults(run=_pick)
+
+
+def _audition(args: argparse.Namespace, reporter: Reporter) -> int:
+    from sfx_pipeline.audition import audition
+
+    if not 1 <= args.takes <= 32:
+        raise UserError(f"--takes {args.takes} is out of range", "ask for 1 to 32 takes")
+    takes = audition(_open_project(args, reporter), args.name, args.takes)
+    for take in takes:
+        print(f"take {take.number:2d}  seed {take.seed:<10d}  " + (f"failed: {take.error}" if take.error else take.path))
+    print(f"listen, then keep one: sfx-pipeline pick {args.name} <take>")
+    return EXIT_ERROR if any(t.error for t in takes) else EXIT_OK
+
+
+def _pick(args: argparse.Namespace, reporter: Reporter) -> int:
+    from sfx_pipeline.audition import pick
+
+    path, seed = pick(_open_project(args, reporter), args.name, args.take)
+    print(f"{path}: seed = {seed} (take {args.take}); `sfx-pipeline build` installs it from the cache")
+    return EXIT_OK
+
+
 # schema -----------------------------------------------------------------------------------
 
 def _schema_cmd(commands: argparse._SubParsersAction) -> None:
@@ -254,4 +289,4 @@ def _schema(args: argparse.Namespace, reporter: Reporter) -> int:
     return EXIT_OK
 
 
-_COMMANDS = [_build_cmd, _status_cmd, _init_cmd, _import_cmd, _cache_cmd, _doctor_cmd, _schema_cmd, hooks.register]
+_COMMANDS = [_build_cmd, _status_cmd, _init_cmd, _import_cmd, _cache_cmd, _doctor_cmd, _schema_cmd, _audition_cmd, hooks.register]

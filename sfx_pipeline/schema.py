@@ -169,7 +169,7 @@ class Checker:
             return
         if key.choices is not None and value not in key.choices:
             options = ", ".join(repr(c) for c in key.choices)
-            self.add(path, f"{value!r} is not one of {options}", _suggest(str(value), [str(c) for c in key.choices]))
+            self.add(path, f"{value!r} is not one of {options}", suggest(str(value), [str(c) for c in key.choices]))
             return
         if key.minimum is not None and value < key.minimum or key.maximum is not None and value > key.maximum:
             self.add(path, f"{value!r} is out of range: {_range(key)}")
@@ -177,7 +177,7 @@ class Checker:
             self.add(path, "must not be empty")
 
     def _unknown(self, key: str, table: Table, path: list[str | int]) -> None:
-        hint = _suggest(key, list(table.keys)) or "known keys: " + ", ".join(sorted(table.keys))
+        hint = suggest(key, list(table.keys)) or "known keys: " + ", ".join(sorted(table.keys))
         self.add(path + [key], "unknown key", hint)
 
     def add(self, path: list[str | int], message: str, hint: str = "") -> None:
@@ -194,7 +194,7 @@ def dotted(path: list[str | int]) -> str:
     return text
 
 
-def _suggest(word: str, options: list[str]) -> str:
+def suggest(word: str, options: list[str]) -> str:
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}?" if close else ""
 
