@@ -30,9 +30,9 @@ is fresh by then) and fails the player build with the CLI's message if anything 
 
 _NOTES = """\
 `sfx-pipeline status` alone checks without building (exit 0 fresh, 2 stale, 1 errors).
-With backend = "auto", a runner without AudioGen makes procedural placeholders: run the job
-where AudioGen loads, or commit the WAVs and the lock built there. SFX_PIPELINE_CACHE points
-every job at one shared cache.
+With backend = "auto", a runner without AudioGen makes procedural placeholders for new
+sounds and keeps sounds AudioGen made (a changed one is "pending"): run the job where
+AudioGen loads to replace them. SFX_PIPELINE_CACHE points every job at one shared cache.
 """
 
 
