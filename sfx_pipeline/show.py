@@ -61,8 +61,10 @@ def _build_summary(report: "Report", dry_run: bool) -> str:
     line = ", ".join(parts) + f" in {report.seconds:.2f} s"
     if report.audio_seconds and report.generate_seconds:
         line += f"; generated {report.audio_seconds:.1f} s of audio at {report.audio_seconds / report.generate_seconds:.1f}x real time"
-    if c["placeholders"]:
-        line += f"\n{c['placeholders']} assets are procedural placeholders; they are replaced when a build runs with AudioGen"
+    new_placeholders = sum(1 for r in report.results if r.placeholder and r.outcome in ("generated", "cached"))
+    if new_placeholders:
+        line += (f"\n{new_placeholders} of them are procedural placeholders ({c['placeholders']} in the project); "
+                 "a build where AudioGen loads replaces them")
     return line
 
 

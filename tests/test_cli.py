@@ -101,7 +101,8 @@ def test_build_prints_one_line_per_asset_and_a_summary(project: GameProject) -> 
         "generated  audio/b.wav [placeholder]  (new asset)",
     ]
     assert "2 installed (2 generated, 0 from cache), 0 fresh in" in run.out
-    assert "2 assets are procedural placeholders" in run.out
+    assert "2 of them are procedural placeholders (2 in the project); a build where AudioGen loads replaces them" in run.out
+    assert "placeholders" not in project.run("build").out  # nothing new: nothing to say
 
 
 def test_auto_backend_says_once_why_it_uses_placeholders(project: GameProject) -> None:
