@@ -25,8 +25,11 @@ _UMASK = _current_umask()  # read once: os.umask can only be read by setting it
 
 def write_atomic(target: Path, data: bytes, durable: bool = True) -> None:
     """`durable=False` skips fsync: for the cache, which re-hashes what it reads anyway."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        fd, tmp = _temp_beside(target)
+    except FileNotFoundError:  # the folder is new; creating it only then saves a syscall per write
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = _temp_beside(target)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -40,6 +43,10 @@ def write_atomic(target: Path, data: bytes, durable: bool = True) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _temp_beside(target: Path) -> tuple[int, str]:
+    return tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
 
 
 def _mode_for(target: Path) -> int:
