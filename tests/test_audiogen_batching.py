@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 
 from sfx_pipeline.descriptor import GenerationParams, OutputParams, SoundSpec
 from sfx_pipeline.generators import Job

@@ -332,3 +332,13 @@ def soft_clip(x: np.ndarray, drive: float = 1.5) -> np.ndarray:
     peaks (one loud raindrop should not make the whole shower quiet)."""
     x = normalise(x, 1.0)
     return np.tanh(drive * x) / np.tanh(drive)
+
+
+def log_uniform(rng: np.random.Generator, lo: float, hi: float,
+                size: int | tuple[int, ...] | None = None) -> np.ndarray:
+    return np.exp(rng.uniform(np.log(lo), np.log(hi), size))
+
+
+def below_nyquist(rate: int, f: np.ndarray | float) -> np.ndarray:
+    """Keep partials below Nyquist at low sample rates (16 kHz) so nothing aliases."""
+    return np.minimum(f, 0.45 * rate)
