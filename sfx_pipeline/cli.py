@@ -5,16 +5,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 import traceback
 from pathlib import Path
 from typing import Callable, Sequence
 
-from sfx_pipeline import __version__, hooks, show
+from sfx_pipeline import __version__, hooks, show, watch
 from sfx_pipeline.errors import UserError
 from sfx_pipeline.report import QuietReporter, Reporter, for_stream
 
-EXIT_OK, EXIT_ERROR, EXIT_STALE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_ERROR, EXIT_STALE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (an editor plugin or CI stopping us): unwind like Ctrl-C, so every `finally`
+    runs: temp files removed, the lock written."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
 
 Command = Callable[[argparse.Namespace, Reporter], int]
 
@@ -26,6 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_OK
     reporter: Reporter = QuietReporter() if getattr(args, "json", False) else for_stream(sys.stderr)
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if on_main_thread else None
     try:
         return args.run(args, reporter)
     except UserError as exc:
@@ -34,15 +47,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("\ninterrupted: finished assets are installed and in the lock; run the command again to go on",
               file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
     except Exception:  # a bug, not a user mistake: say so and show where
         print(f"sfx-pipeline {__version__} crashed; this is a bug, please report it with this output:",
               file=sys.stderr)
         traceback.print_exc()
         return EXIT_ERROR
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -289,4 +305,4 @@ def _schema(args: argparse.Namespace, reporter: Reporter) -> int:
     return EXIT_OK
 
 
-_COMMANDS = [_build_cmd, _status_cmd, _init_cmd, _import_cmd, _cache_cmd, _doctor_cmd, _schema_cmd, _audition_cmd, hooks.register]
+_COMMANDS = [_build_cmd, _status_cmd, _init_cmd, _import_cmd, _cache_cmd, _doctor_cmd, _schema_cmd, _audition_cmd, watch.register, hooks.register]

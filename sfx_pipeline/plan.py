@@ -19,9 +19,13 @@ PENDING = "pending"  # stale, but its backend cannot run here: the sound it has 
 HAND_EDITED = "output modified by hand"
 FOREIGN = "output exists but was not written by sfx-pipeline"
 
-# Does the file with this digest hold exactly what `render_key` produces? (checked through
-# the render cache or the key the WAV carries; used before calling an output hand-edited)
-RenderCheck = Callable[[str, str, str], bool]  # (output path, render key, digest)
+EARLIER = "output from an earlier build that the lock does not list"
+
+# Which render does the file at `output` (with this digest) hold? `wanted` when the render
+# cache holds those very bytes; otherwise the key the WAV carries in its provenance if its
+# audio is untouched; None for a file edited by hand or not written by sfx-pipeline.
+# Asked only when the file is not what the lock says, before calling an output edited.
+HeldRender = Callable[[str, str, str], "str | None"]  # (output path, wanted render key, digest)
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ def plan(
     problems: list[Problem],
     lock: Lock,
     disk: Mapping[str, str | None],
-    matches_render: RenderCheck,
+    held_render: HeldRender,
     force: bool = False,
 ) -> list[Action]:
     by_fold = {fold(path): (path, entry) for path, entry in lock.assets.items()}
@@ -64,7 +68,7 @@ def plan(
     for t in targets:
         path, entry = by_fold.get(fold(t.spec.output_path), (t.spec.output_path, None))
         claimed.add(path)
-        actions.append(_asset(t, entry, disk.get(t.spec.output_path), matches_render, force))
+        actions.append(_asset(t, entry, disk.get(t.spec.output_path), held_render, force))
     broken = {p.file for p in problems}
     actions += [Action("", ERROR, (p.message,), problem=p) for p in problems]
     for path, entry in sorted(lock.assets.items()):
@@ -79,7 +83,7 @@ def plan(
 
 
 def _asset(t: Target, entry: LockEntry | None, on_disk: str | None,
-           matches_render: RenderCheck, force: bool) -> Action:
+           held_render: HeldRender, force: bool) -> Action:
     if entry is None:
         reasons = ["new asset"]
     elif (entry.generation_key, entry.render_key) == (t.generation_key, t.render_key):
@@ -92,12 +96,14 @@ def _asset(t: Target, entry: LockEntry | None, on_disk: str | None,
             reasons.append("output missing")
     elif entry is not None and on_disk == entry.output_digest:
         pass  # the file is what the lock says: only the descriptor can have moved on
-    elif matches_render(output, t.render_key, on_disk):
-        reasons = []  # the file already holds exactly this render (e.g. the lock lagged behind)
-    elif entry is None:
-        reasons.append(FOREIGN)
-    elif on_disk != entry.output_digest:
-        reasons.append(HAND_EDITED)
+    else:
+        held = held_render(output, t.render_key, on_disk)
+        if held == t.render_key:
+            reasons = []  # the file already holds exactly this render (e.g. the lock lagged behind)
+        elif held is not None:
+            reasons = (reasons if entry is not None else []) + [EARLIER]  # ours, untouched: safe to replace
+        else:
+            reasons.append(FOREIGN if entry is None else HAND_EDITED)
     if not reasons:
         return Action(output, FRESH, target=t, entry=entry, on_disk=on_disk)
     kept = not force and (HAND_EDITED in reasons or FOREIGN in reasons)

@@ -65,21 +65,21 @@ class Project:
         problems = parsed.problems + unavailable
         outputs = {t.spec.output_path for t in targets} | set(lock.assets)
         disk = {path: self.digests.digest(self.root, path) for path in outputs}
-        actions = plan(targets, problems, lock, disk, self._holds_render, force)
+        actions = plan(targets, problems, lock, disk, self._held_render, force)
         for memo in (self.digests, self.parsed, self.keys):
             memo.save()
         return Survey(actions, lock, targets, problems)
 
-    def _holds_render(self, output: str, render_key: str, on_disk: str) -> bool:
-        """Is the file at `output` (digest `on_disk`) exactly the render for `render_key`?
+    def _held_render(self, output: str, wanted: str, on_disk: str) -> str | None:
+        """The render key the file at `output` holds, if it is an untouched output of ours.
 
-        Yes when the render cache holds those very bytes, or when the WAV itself says it was
-        rendered from that key (a lost lock, a build killed between install and lock write,
-        a teammate's file built from the same descriptor)."""
-        cached = self.cache.manifest("renders", render_key)
+        `wanted` when the render cache holds those very bytes (a build killed between install
+        and lock write); else the key in the WAV's provenance, trusted only while its audio
+        matches the digest stored beside it (a lost lock, a teammate's file)."""
+        cached = self.cache.manifest("renders", wanted)
         if cached is not None and cached["blob"] == on_disk:
-            return True
-        return render_key_in(self.root / output) == render_key
+            return wanted
+        return render_key_in(self.root / output)
 
 
 def selected(action: Action, patterns: list[str]) -> bool:

@@ -308,3 +308,14 @@ def test_memos_follow_descriptor_and_config_changes(project: GameProject) -> Non
     project.sound("coin", "arcade coin pickup, brighter", "seed = 2\n")
     age(project.root)
     assert "prompt changed" in project.run("status").out
+
+
+def test_a_lost_lock_after_a_descriptor_change_rebuilds_our_own_old_output(project: GameProject) -> None:
+    project.sound("door", "wooden door creaking", "seed = 3\n")
+    project.run("build")
+    (project.root / "sfx-pipeline.lock").unlink()
+    project.sound("door", "wooden door creaking", "seed = 4\n")
+    doc = build_json(project)
+    (asset,) = doc["assets"]
+    assert asset["outcome"] == "generated"
+    assert asset["reasons"] == ["output from an earlier build that the lock does not list"]

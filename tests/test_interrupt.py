@@ -51,3 +51,19 @@ def test_kill_minus_nine_mid_build_loses_nothing_finished(project: GameProject) 
     generated = {a["output"] for a in doc["assets"] if a["outcome"] == "generated"}
     assert not generated & {f"audio/{w.name}" for w in done}  # finished work is not redone
     assert doc["counts"]["installed"] + doc["counts"]["fresh"] == 30 and run.code == 0
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGTERM delivery is POSIX")
+def test_sigterm_unwinds_like_ctrl_c(project: GameProject) -> None:
+    # Editor plugins and CI stop child processes with SIGTERM: the build must clean up.
+    for i in range(30):
+        project.sound(f"wind_{i:02d}", "wind howling", f"seed = {i}\n", duration=3.0)
+    proc = start_build(project.root)
+    wait_for_outputs(project.root / "audio", 3, proc)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 143
+    audio = project.root / "audio"
+    assert not [p.name for p in audio.iterdir() if p.name.endswith(".tmp")]  # the finally blocks ran
+    lock = json.loads((project.root / "sfx-pipeline.lock").read_text())
+    done = {f"audio/{p.name}" for p in audio.glob("*.wav")}
+    assert set(lock["assets"]) == done  # every installed sound is in the lock, and only those

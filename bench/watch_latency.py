@@ -1,0 +1,132 @@
+"""Save-to-sound latency of `watch`, with the procedural generator.
+
+A temp project, a watcher running in a thread of this process, and N saves of one
+descriptor, each with a new prompt. Each save is timed from just before the write to the
+moment the installed WAV carries the new prompt (its INFO chunk, read back whole), once
+with file events and once with --poll. Prints one markdown table; the aim is p95 under
+250 ms with file events and the default settle time.
+
+    python bench/watch_latency.py [--saves 50] [--sounds 20] [--settle 0.1] [--poll 0.1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from sfx_pipeline.audio.wav import decode
+from sfx_pipeline.project import Project
+from sfx_pipeline.report import QuietReporter
+from sfx_pipeline.watch.loop import Rebuild
+from sfx_pipeline.watch.session import Session, Settings
+
+_TIMEOUT = 30.0
+
+
+def make_project(root: Path, sounds: int) -> Path:
+    (root / "sfx").mkdir(parents=True)
+    (root / "sfx-pipeline.toml").write_text('engine = "generic"\nimport_dir = "audio"\n[generator]\nbackend = "procedural"\n')
+    for i in range(sounds):
+        (root / "sfx" / f"sound_{i:03d}.sfx.toml").write_text(f'prompt = "rain on a roof {i}"\nduration = 0.5\nseed = {i}\n')
+    return root
+
+
+def save(path: Path, prompt: str) -> None:
+    path.write_text(f'prompt = "{prompt}"\nduration = 0.5\nseed = 1\n')  # in place, as most editors do
+
+
+def installed_prompt(wav: Path, last: tuple[int, int] | None) -> tuple[str | None, tuple[int, int] | None]:
+    """The WAV's prompt, decoding only when its stat changed: the poll must not steal the
+    watcher's CPU (the two share this process and its GIL)."""
+    try:
+        st = os.stat(wav)
+    except FileNotFoundError:
+        return None, last
+    stamp = (st.st_ino, st.st_mtime_ns)
+    if stamp == last:
+        return None, last
+    return decode(wav.read_bytes()).info.get("INAM"), stamp
+
+
+def wait(what: str, ready) -> None:
+    deadline = time.monotonic() + _TIMEOUT
+    while not ready():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {what}")
+        time.sleep(0.001)
+
+
+def measure(root: Path, saves: int, settings: Settings) -> tuple[list[float], list[float]]:
+    builds: list[float] = []
+
+    def on_build(rebuild: Rebuild) -> None:
+        if rebuild.changes and rebuild.report:
+            builds.append(rebuild.report.seconds)
+
+    session = Session(Project(root, QuietReporter()), settings=settings, on_build=on_build, show=lambda report: None)
+    thread = threading.Thread(target=session.run, daemon=True)
+    thread.start()
+    descriptor, wav = root / "sfx" / "door.sfx.toml", root / "audio" / "door.wav"
+    wait("the rescan", lambda: session.builds >= 1 and session.loop.idle)
+    latencies: list[float] = []
+    stamp: tuple[int, int] | None = None
+    try:
+        for i in range(saves):
+            prompt = f"door {settings.poll or 'events'} take {i}"
+            started = time.perf_counter()
+            save(descriptor, prompt)
+            while True:
+                seen, stamp = installed_prompt(wav, stamp)
+                if seen == prompt:
+                    break
+                if time.perf_counter() - started > _TIMEOUT:
+                    raise SystemExit(f"save {i} never arrived")
+                time.sleep(0.001)
+            latencies.append(time.perf_counter() - started)
+            wait("the build to end", lambda: session.loop.idle)
+            time.sleep(0.05)  # saves apart, as a person makes them
+    finally:
+        session.stop()
+        thread.join(_TIMEOUT)
+    return latencies, builds
+
+
+def percentile(values: list[float], p: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--saves", type=int, default=50)
+    parser.add_argument("--sounds", type=int, default=20, help="other descriptors in the project")
+    parser.add_argument("--settle", type=float, default=0.1)
+    parser.add_argument("--poll", type=float, default=0.1, help="polling interval for the --poll run")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["SFX_PIPELINE_CACHE"] = str(Path(tmp) / "cache")
+        for label, settings in (("file events", Settings(args.settle)),
+                                (f"--poll {args.poll:g}", Settings(args.settle, poll=args.poll))):
+            root = make_project(Path(tmp) / label.replace(" ", "_"), args.sounds)
+            (root / "sfx" / "door.sfx.toml").write_text('prompt = "door"\nduration = 0.5\nseed = 1\n')
+            latencies, builds = measure(root, args.saves, settings)
+            rows.append((label, settings.effective_settle(), latencies, builds))
+    print(f"Python {sys.version.split()[0]}, {sys.platform}, {os.cpu_count()} CPUs; {args.saves} saves of one "
+          f"descriptor in a project of {args.sounds + 1}; procedural sounds of 0.5 s\n")
+    print("| observer | settle (s) | p50 (ms) | p95 (ms) | max (ms) | build alone, mean (ms) |")
+    print("|---|---|---|---|---|---|")
+    for label, settle, latencies, builds in rows:
+        ms = [v * 1000 for v in latencies]
+        print(f"| {label} | {settle:g} | {statistics.median(ms):.0f} | {percentile(ms, 95):.0f} | {max(ms):.0f} "
+              f"| {statistics.mean(builds) * 1000:.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

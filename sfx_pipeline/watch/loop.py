@@ -1,0 +1,162 @@
+"""Act: one Project for the whole session, a full build at start, then one build per batch.
+
+One Project, so its backends stay made: the AudioGen model loads once per `watch`, not
+once per save. Every build is a full survey (cheap: descriptors and outputs are checked
+by stat), so a batch only says *that* something changed; the plan says what to rebuild,
+and nothing can be missed because an event named the wrong file.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+from sfx_pipeline import show
+from sfx_pipeline.build import Options, Report, build
+from sfx_pipeline.config import CONFIG_NAME, ProjectConfig
+from sfx_pipeline.errors import UserError
+from sfx_pipeline.project import Project
+from sfx_pipeline.watch.changes import CONFIG, FOLDER, Change
+from sfx_pipeline.watch.debounce import Debouncer
+
+# The longest a wait for the next signal may block. A lock wait without a timeout cannot
+# be interrupted on Windows, so Ctrl-C would not land until the next file event.
+_MAX_BLOCK = 0.5
+
+
+@dataclass(frozen=True)
+class Rebuild:
+    """One build of the session, for callers that count or inspect them."""
+
+    number: int  # 1 is the full rescan at start
+    changes: frozenset[Change]  # empty for the rescan
+    report: Report | None  # None when the build stopped on a UserError
+    error: str = ""
+
+
+def show_build(report: Report) -> None:
+    show.build(report, dry_run=False)
+
+
+class Loop:
+    def __init__(
+        self,
+        project: Project,
+        options: Options,
+        debouncer: Debouncer[Change],
+        *,
+        show: Callable[[Report], None] = show_build,
+        on_build: Callable[[Rebuild], None] | None = None,
+        on_layout: Callable[[ProjectConfig], None] | None = None,
+    ) -> None:
+        self.project = project
+        self.options = options
+        self.debouncer = debouncer
+        self.show = show
+        self.on_build = on_build
+        self.on_layout = on_layout  # folders or config changed: what to watch may have too
+        self.builds = 0
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._config_broken = False
+
+    # any thread ----------------------------------------------------------------------
+
+    def signal(self, change: Change) -> None:
+        with self._cond:
+            self.debouncer.signal(change)
+            self._cond.notify()
+
+    def stop(self) -> None:
+        """Return from `run` once the build in progress (if any) is done."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify()
+
+    def pending(self) -> frozenset[Change]:
+        """What changed since the last build began (read under the lock: the observer adds to it)."""
+        with self._cond:
+            return self.debouncer.pending
+
+    @property
+    def idle(self) -> bool:
+        """No build running and nothing waiting to be built."""
+        with self._cond:
+            return not self.debouncer.building and not self.debouncer.pending
+
+    # the loop's own thread -----------------------------------------------------------
+
+    def run(self) -> None:
+        with self._cond:
+            self.debouncer.begin()  # what changes during the rescan is built right after it
+        try:
+            self._build(frozenset())
+        finally:
+            self._finish()
+        while (batch := self._next_batch()) is not None:
+            try:
+                self._handle(batch)
+            finally:
+                self._finish()
+
+    def _next_batch(self) -> frozenset[Change] | None:
+        with self._cond:
+            while not self._stopping:
+                batch = self.debouncer.take()
+                if batch is not None:
+                    return batch
+                wait = self.debouncer.wait()
+                self._cond.wait(_MAX_BLOCK if wait is None else min(wait, _MAX_BLOCK))
+            return None
+
+    def _finish(self) -> None:
+        with self._cond:
+            self.debouncer.finish()
+
+    def _handle(self, batch: frozenset[Change]) -> None:
+        kinds = {c.kind for c in batch}
+        if CONFIG in kinds:
+            if not self._reload():
+                return
+        elif self._config_broken:
+            self.project.reporter.line(f"not building: {CONFIG_NAME} still has errors; fix it and save it")
+            return
+        if (CONFIG in kinds or FOLDER in kinds) and self.on_layout:
+            self.on_layout(self.project.config)
+        self._build(batch)
+
+    def _reload(self) -> bool:
+        try:
+            self.project.reload_config()
+        except UserError as exc:
+            self._config_broken = True
+            self.project.reporter.line(f"error: {exc}")
+            self.project.reporter.line(f"waiting for the next save of {CONFIG_NAME}; the last build stays as it is")
+            return False
+        self._config_broken = False
+        return True
+
+    def _build(self, changes: frozenset[Change]) -> None:
+        self.project.reporter.line(_describe(changes))
+        report, error = None, ""
+        try:
+            report = build(self.project, self.options)
+        except UserError as exc:  # e.g. an unreadable lock: say so and keep watching
+            error = str(exc)
+            self.project.reporter.line(f"error: {exc}")
+        else:
+            self.show(report)
+        self.builds += 1
+        if self.on_build:
+            self.on_build(Rebuild(self.builds, changes, report, error))
+
+
+def _describe(changes: frozenset[Change]) -> str:
+    if not changes:
+        return "full rescan"
+    if any(c.kind == CONFIG for c in changes):
+        return f"{CONFIG_NAME} changed: replanning everything"
+    paths = sorted(c.path for c in changes)
+    more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""
+    return f"changed: {paths[0]}{more}"
