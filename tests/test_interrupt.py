@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from sfx_pipeline.audio.wav import decode
+from sfx_pipeline.hashing import digest
 
 from conftest import GameProject
 
@@ -64,6 +65,13 @@ def test_sigterm_unwinds_like_ctrl_c(project: GameProject) -> None:
     assert proc.wait(timeout=60) == 143
     audio = project.root / "audio"
     assert not [p.name for p in audio.iterdir() if p.name.endswith(".tmp")]  # the finally blocks ran
-    lock = json.loads((project.root / "sfx-pipeline.lock").read_text())
+    lock = json.loads((project.root / "sfx-pipeline.lock").read_text())["assets"]
     done = {f"audio/{p.name}" for p in audio.glob("*.wav")}
-    assert set(lock["assets"]) == done  # every installed sound is in the lock, and only those
+    assert set(lock) <= done  # the lock never lists a sound that is not there
+    for output, entry in lock.items():
+        assert digest((project.root / output).read_bytes()) == entry["output_digest"]
+    # A sound installed in the instant before the signal may be missing from the lock; the
+    # next run must still know it as its own: fresh, never "modified" or "not ours".
+    status = json.loads(project.run("status", "--json").out)
+    by_status = {a["output"]: a["status"] for a in status["assets"]}
+    assert {o for o in done if by_status[o] != "fresh"} == set()
