@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sfx_pipeline import descriptor
+from sfx_pipeline import descriptor, scan
 from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.descriptor import SoundSpec, derived_seed
 from sfx_pipeline.errors import UserError
@@ -44,7 +44,7 @@ def take_seed(spec: SoundSpec, number: int) -> int:
 
 
 def find_spec(project: Project, name: str) -> SoundSpec:
-    parsed = descriptor.load_all(project.config)
+    parsed = scan.load_all(project.config)
     for spec in parsed.specs:
         if spec.name == name:
             return spec

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import posixpath
-from dataclasses import astuple, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,7 @@ import xxhash
 from sfx_pipeline import schema
 from sfx_pipeline.config import LEVEL_CLASH, LEVEL_KEYS, ProjectConfig
 from sfx_pipeline.errors import Problem
-from sfx_pipeline.paths import fold, name_problem, relative_path_problem
-from sfx_pipeline.state import StatMemo
+from sfx_pipeline.paths import name_problem, relative_path_problem
 from sfx_pipeline.tomlfile import TomlDoc, read_toml
 
 SUFFIX = ".sfx.toml"
@@ -71,30 +70,6 @@ class Parsed:
     specs: list[SoundSpec] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     stats: dict[str, os.stat_result] = field(default_factory=dict)  # descriptor -> stat, when memoised
-
-
-def find(config: ProjectConfig) -> list[str]:
-    """Every descriptor under the descriptor folders (absolute paths), sorted, hidden folders skipped.
-
-    Strings, not Paths: a no-op build walks thousands of them and pathlib is slow at that."""
-    found: list[str] = []
-    for folder in config.descriptor_dirs:
-        _scan(os.path.join(config.root, folder), found)
-    return sorted(set(found))
-
-
-def _scan(folder: str, found: list[str]) -> None:
-    try:
-        entries = list(os.scandir(folder))
-    except (FileNotFoundError, NotADirectoryError):
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir():
-            _scan(entry.path, found)
-        elif entry.name.endswith(SUFFIX):
-            found.append(entry.path)
 
 
 def parse(path: Path, config: ProjectConfig) -> Parsed:
@@ -267,77 +242,3 @@ def _level(layers: list[dict[str, Any]]) -> dict[str, float] | None:
 def derived_seed(name: str) -> int:
     """A stable seed from the asset name, the same on every machine and Python."""
     return xxhash.xxh32_intdigest(name.encode("utf-8")) & 0x7FFFFFFF
-
-
-def load_all(config: ProjectConfig, memo: StatMemo | None = None) -> Parsed:
-    """Parse every descriptor; refuse outputs that two specs would both write.
-
-    With a memo, a descriptor whose stat is unchanged is not read again."""
-    result = Parsed()
-    seen: set[str] = set()
-    prefix = len(os.path.join(str(config.root), ""))
-    for path in find(config):
-        shown = path[prefix:].replace(os.sep, "/")
-        seen.add(shown)
-        parsed = _remembered(path, shown, config, memo) if memo else parse(Path(path), config)
-        result.stats.update(parsed.stats)
-        result.specs.extend(parsed.specs)
-        result.problems.extend(parsed.problems)
-    if memo:
-        memo.keep_only(seen)
-    return _drop_collisions(result)
-
-
-def _remembered(path: str, shown: str, config: ProjectConfig, memo: StatMemo) -> Parsed:
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return parse(Path(path), config)
-    known = memo.recall(shown, st)
-    if known is not None:
-        return Parsed([spec_from_json(s) for s in known["specs"]], [Problem(**p) for p in known["problems"]],
-                      {shown: st})
-    parsed = parse(Path(path), config)
-    memo.remember(shown, st, {"specs": [spec_to_json(s) for s in parsed.specs],
-                              "problems": [p.to_json() for p in parsed.problems]})
-    parsed.stats[shown] = st
-    return parsed
-
-
-def spec_to_json(spec: SoundSpec) -> list[Any]:
-    """Positional, not a dict: the memo of 5,000 specs loads noticeably faster this way."""
-    values = [getattr(spec, f.name) for f in fields(SoundSpec)]
-    return [list(astuple(v)) if isinstance(v, (GenerationParams, OutputParams)) else v for v in values]
-
-
-def spec_from_json(data: list[Any]) -> SoundSpec:
-    values = dict(zip(_SPEC_FIELDS, data))
-    values["generation"] = GenerationParams(*values["generation"])
-    values["output"] = OutputParams(*values["output"])
-    return SoundSpec(**values)
-
-
-_SPEC_FIELDS = [f.name for f in fields(SoundSpec)]
-
-
-def _drop_collisions(result: Parsed) -> Parsed:
-    by_output: dict[str, list[SoundSpec]] = {}
-    for spec in result.specs:
-        by_output.setdefault(fold(spec.output_path), []).append(spec)
-    kept: list[SoundSpec] = []
-    for specs in by_output.values():
-        if len(specs) == 1:
-            kept.append(specs[0])
-            continue
-        places = " and ".join(_where(s) for s in specs)
-        for spec in specs:
-            result.problems.append(Problem(
-                spec.descriptor, schema.dotted([spec.entry, "name"]) if spec.entry else "name",
-                f"{places} would all write {spec.output_path}",
-                "give them different names, or set [output] path on one of them",
-            ))
-    return Parsed(specs=kept, problems=result.problems, stats=result.stats)
-
-
-def _where(spec: SoundSpec) -> str:
-    return spec.descriptor + (f" ({spec.entry})" if spec.entry else "")

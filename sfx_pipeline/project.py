@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sfx_pipeline import config as config_mod
-from sfx_pipeline import descriptor, engines
+from sfx_pipeline import engines, scan
 from sfx_pipeline import lock as lock_mod
 from sfx_pipeline.audio.provenance import render_key_in
 from sfx_pipeline.cache import Cache
@@ -59,7 +59,7 @@ class Project:
             self.generators = Generators(self.config.generator, self.config.cache_dir, self.reporter)
 
     def survey(self, force: bool = False) -> Survey:
-        parsed = descriptor.load_all(self.config, self.parsed)
+        parsed = scan.load_all(self.config, self.parsed)
         lock = lock_mod.load(self.config.lock_path)
         targets, unavailable = Targets(self.generators, self.keys, self.root).make(parsed, lock)
         problems = parsed.problems + unavailable

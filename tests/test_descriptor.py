@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from sfx_pipeline import config as config_mod
-from sfx_pipeline.descriptor import derived_seed, load_all, parse
+from sfx_pipeline.descriptor import derived_seed, parse
+from sfx_pipeline.scan import load_all
 
 from conftest import GameProject
 

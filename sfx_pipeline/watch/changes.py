@@ -1,7 +1,7 @@
 """Which file-system events mean "rebuild": a pure function of a path and the project config.
 
 A build reads exactly two kinds of file: `*.sfx.toml` under the descriptor folders (hidden
-names skipped, as `descriptor.find` skips them) and `sfx-pipeline.toml`. Nothing else may
+names skipped, as `scan.find` skips them) and `sfx-pipeline.toml`. Nothing else may
 count: editors' swap, backup and probe files (`.door.sfx.toml.swp`, `door.sfx.toml~`,
 vim's `4913`), our own hidden temp files (`.door.wav.1234.tmp`), the `.sfx-pipeline/` state,
 and the WAVs, sidecars and lock a build writes; otherwise every build would trigger the next.
