@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,36 @@ class GameProject:
 
     def wav(self, relative: str) -> Path:
         return self.root / relative
+
+    def build(self, *args: str) -> dict:
+        """`build --json`: the document, checked to agree with the exit code."""
+        run = self.run("build", "--json", *args)
+        doc = json.loads(run.out)
+        assert doc["exit_code"] == run.code
+        return doc
+
+    def lock(self) -> dict:
+        return json.loads((self.root / "sfx-pipeline.lock").read_text())
+
+
+def use_audiogen(project: GameProject, model: Path | str, extra: str = "") -> None:
+    """Point the project at an AudioGen checkpoint, on the CPU."""
+    project.write("sfx-pipeline.toml", f"""
+        import_dir = "audio"
+        [generator]
+        backend = "audiogen"
+        model = "{Path(model).as_posix() if isinstance(model, Path) else model}"
+        device = "cpu"
+        {extra}
+    """)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random-weight AudioGen checkpoint in audiocraft's release format (a second to write)."""
+    from sfx_pipeline.generators.audiogen import random_checkpoint
+
+    return random_checkpoint.write(tmp_path_factory.mktemp("models") / "tiny")
 
 
 CONFIG = """\

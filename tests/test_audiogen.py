@@ -3,7 +3,6 @@ format, loaded through `AudioGen.get_pretrained(folder)` exactly as a user's mod
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -18,43 +17,24 @@ import torch
 from sfx_pipeline.audio.wav import decode
 from sfx_pipeline.generators.audiogen import random_checkpoint
 
-from conftest import GameProject
+from conftest import GameProject, use_audiogen
 
 
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return random_checkpoint.write(tmp_path_factory.mktemp("models") / "tiny")
 
 
-def use_audiogen(project: GameProject, model: Path | str, extra: str = "") -> None:
-    project.write("sfx-pipeline.toml", f"""
-        import_dir = "audio"
-        [generator]
-        backend = "audiogen"
-        model = "{Path(model).as_posix() if isinstance(model, Path) else model}"
-        device = "cpu"
-        {extra}
-    """)
 
 
-def build(project: GameProject, *args: str) -> dict:
-    run = project.run("build", "--json", *args)
-    doc = json.loads(run.out)
-    assert doc["exit_code"] == run.code
-    return doc
 
 
-def lock_of(project: GameProject) -> dict:
-    return json.loads((project.root / "sfx-pipeline.lock").read_text())["assets"]
 
 
 def test_builds_real_wavs_in_batches_and_reuses_the_cache(project: GameProject, tiny_model: Path) -> None:
-    use_audiogen(project, tiny_model, "max_batch_size = 2")
+    use_audiogen(project, tiny_model, 'max_batch_size = 2\ndecoder = "audiocraft"')  # stock batches
     for name in ("a", "b", "c"):
         project.sound(name, f"dog barking {name}", duration=1.0)
     project.sound("long", "rain", duration=1.5)
     project.sound("hot", "wind", '[generation]\ntemperature = 0.7\n', duration=1.0)
-    doc = build(project)
+    doc = project.build()
     assert doc["counts"]["generated"] == 5 and doc["counts"]["failed"] == 0
     assert not any(a["placeholder"] for a in doc["assets"])
     assert "AudioGen: 5 sounds in 4 batches (sizes 2, 1, 1, 1)" in doc["messages"]
@@ -62,17 +42,17 @@ def test_builds_real_wavs_in_batches_and_reuses_the_cache(project: GameProject, 
         wav = decode(project.wav(f"audio/{name}.wav").read_bytes())
         assert (wav.rate, wav.bit_depth, wav.frames) == (48000, 16, int(seconds * 48000))
         assert 0.5 < abs(wav.samples()).max() <= 0.9  # real audio, normalised to -1 dBFS
-    lock = lock_of(project)
+    lock = project.lock()["assets"]
     entry = lock["audio/long.wav"]
     assert entry["backend"] == "audiogen" and not entry["placeholder"]
     assert entry["model"].startswith("local:") and entry["generation"]["frames"] == 75
     sizes = sorted(lock[f"audio/{n}.wav"]["batch"]["size"] for n in ("a", "b", "c"))
     assert sizes == [1, 2, 2]  # three equal sounds, at most two a batch
     assert lock["audio/hot.wav"]["batch"]["size"] == 1  # its own temperature, its own batch
-    again = build(project)
+    again = project.build()
     assert again["counts"]["generated"] == 0 and again["counts"]["fresh"] == 5
     project.sound("a", "dog barking a", "[output]\nfade_out = 0.5\n", duration=1.0)
-    faded = build(project)
+    faded = project.build()
     assert faded["counts"]["generated"] == 0 and faded["counts"]["reused"] == 1  # re-rendered from cache
 
 
@@ -81,12 +61,12 @@ def test_the_same_build_gives_the_same_audio(project: GameProject, tiny_model: P
     use_audiogen(project, tiny_model)
     project.sound("a", "dog", duration=1.0)
     project.sound("b", "cat", duration=1.0)
-    build(project)
+    project.build()
     first = {p.name: p.read_bytes() for p in (project.root / "audio").iterdir()}
     shutil.rmtree(project.root / "audio")
     (project.root / "sfx-pipeline.lock").unlink()
     monkeypatch.setenv("SFX_PIPELINE_CACHE", str(tmp_path / "fresh-cache"))
-    assert build(project)["counts"]["generated"] == 2
+    assert project.build()["counts"]["generated"] == 2
     assert {p.name: p.read_bytes() for p in (project.root / "audio").iterdir()} == first
 
 
@@ -104,14 +84,14 @@ def test_out_of_memory_halves_the_batch_until_everything_fits(project: GameProje
         return real(self, descriptions, *args, **kwargs)
 
     monkeypatch.setattr(AudioGen, "generate", small_gpu)
-    use_audiogen(project, tiny_model, "max_batch_size = 8")
+    use_audiogen(project, tiny_model, 'max_batch_size = 8\ndecoder = "audiocraft"')
     for i in range(7):
         project.sound(f"s{i}", f"sound {i}", duration=0.5)
-    doc = build(project)
+    doc = project.build()
     assert doc["counts"]["generated"] == 7 and doc["counts"]["failed"] == 0
     assert "out of GPU memory at batch size 7; retrying in batches of 4" in doc["messages"]
     assert "out of GPU memory at batch size 4; retrying in batches of 2" in doc["messages"]
-    assert max(e["batch"]["size"] for e in lock_of(project).values()) == 2
+    assert max(e["batch"]["size"] for e in project.lock()["assets"].values()) == 2
 
 
 def test_an_asset_that_fails_alone_is_reported_and_the_rest_go_on(project: GameProject, tiny_model: Path,
@@ -127,10 +107,10 @@ def test_an_asset_that_fails_alone_is_reported_and_the_rest_go_on(project: GameP
         return real(self, descriptions, *args, **kwargs)
 
     monkeypatch.setattr(AudioGen, "generate", long_clips_fail)
-    use_audiogen(project, tiny_model)
+    use_audiogen(project, tiny_model, 'decoder = "audiocraft"')
     project.sound("short", "click", duration=0.5)
     project.sound("long", "rain", duration=2.0)
-    doc = build(project)
+    doc = project.build()
     results = {a["output"]: a for a in doc["assets"]}
     assert results["audio/short.wav"]["outcome"] == "generated"
     assert results["audio/long.wav"]["outcome"] == "failed"
@@ -157,7 +137,7 @@ def test_killing_a_build_after_its_first_batch_keeps_that_batch(project: GamePro
     assert 2 <= len(kept) < 8
     for name in kept:
         assert decode((audio / name).read_bytes()).frames == 3 * 48000
-    doc = build(project)
+    doc = project.build()
     generated = {a["output"] for a in doc["assets"] if a["outcome"] == "generated"}
     assert not generated & {f"audio/{n}" for n in kept}
     assert len(list(audio.glob("*.wav"))) == 8
@@ -174,13 +154,13 @@ def test_auto_uses_audiogen_where_it_loads_and_replaces_placeholders(project: Ga
         device = "cpu"
     """)
     project.sound("a", "dog barking", duration=1.0)
-    doc = build(project)
+    doc = project.build()
     assert doc["assets"][0]["placeholder"] and doc["assets"][0]["backend"] == "procedural"
     assert any("using procedural placeholders" in m and "lacks state_dict.bin" in m for m in doc["messages"])
     shutil.copytree(tiny_model, missing)  # the weights arrive
     status = project.run("status")
     assert status.code == 2 and "backend changed (procedural → audiogen)" in status.out
-    doc = build(project)
+    doc = project.build()
     assert doc["assets"][0]["outcome"] == "generated" and not doc["assets"][0]["placeholder"]
     assert any(m.startswith("backend auto: using audiogen") for m in doc["messages"])
 
@@ -191,7 +171,7 @@ def test_new_weights_regenerate_and_a_touched_file_does_not(project: GameProject
     shutil.copytree(tiny_model, model)
     use_audiogen(project, model)
     project.sound("a", "dog", duration=0.5)
-    build(project)
+    project.build()
     os.utime(model / "state_dict.bin")  # same bytes, new mtime: fingerprinted again, same result
     assert project.run("status").code == 0
     random_checkpoint.write(model, seed=1)  # different weights
@@ -210,9 +190,9 @@ def test_a_hub_model_loads_from_the_local_cache_offline(project: GameProject, ti
     monkeypatch.setenv("AUDIOCRAFT_CACHE_DIR", str(cache))
     use_audiogen(project, "acme/tiny-audiogen")
     project.sound("a", "dog", duration=0.5)
-    doc = build(project)
+    doc = project.build()
     assert doc["counts"]["generated"] == 1
-    assert lock_of(project)["audio/a.wav"]["model"] == "acme/tiny-audiogen@" + "a" * 40
+    assert project.lock()["assets"]["audio/a.wav"]["model"] == "acme/tiny-audiogen@" + "a" * 40
 
 
 def test_a_hub_model_missing_offline_says_how_to_get_it(project: GameProject) -> None:
@@ -280,13 +260,13 @@ def test_a_laptop_without_audiogen_never_downgrades_real_sounds(project: GamePro
     """)
     project.sound("door", "door creak", duration=0.5)
     project.sound("wind", "wind", duration=0.5)
-    assert build(project)["counts"]["generated"] == 2
+    assert project.build()["counts"]["generated"] == 2
     real = {p.name: p.read_bytes() for p in (project.root / "audio").iterdir()}
 
     model.rename(tmp_path / "elsewhere")  # now on the laptop
     status = project.run("status")
     assert status.code == 0 and "2 fresh" in status.out  # not "backend changed"
-    assert build(project)["counts"]["installed"] == 0
+    assert project.build()["counts"]["installed"] == 0
 
     project.sound("door", "door slam", duration=0.5)  # a designer edits a prompt on the laptop
     project.sound("coin", "coin", duration=0.5)  # and adds a sound
@@ -294,7 +274,7 @@ def test_a_laptop_without_audiogen_never_downgrades_real_sounds(project: GamePro
     assert status.code == 2  # the new sound is stale; the edited one is pending, not failing
     assert "pending   audio/door.wav  (prompt changed; needs audiogen (" in status.out
     assert "the audiogen sound is kept until a build runs where it loads" in status.out
-    doc = build(project)
+    doc = project.build()
     results = {a["output"]: a for a in doc["assets"]}
     assert results["audio/door.wav"]["outcome"] == "kept"
     assert results["audio/coin.wav"]["outcome"] == "generated" and results["audio/coin.wav"]["placeholder"]
@@ -302,7 +282,7 @@ def test_a_laptop_without_audiogen_never_downgrades_real_sounds(project: GamePro
     assert project.run("status").code == 0  # only the pending one is left: nothing to do here
 
     (tmp_path / "elsewhere").rename(model)  # back on the build machine
-    doc = build(project)
+    doc = project.build()
     results = {a["output"]: a["outcome"] for a in doc["assets"]}
     assert results == {"audio/coin.wav": "generated", "audio/door.wav": "generated", "audio/wind.wav": "fresh"}
-    assert not any(e["placeholder"] for e in lock_of(project).values())
+    assert not any(e["placeholder"] for e in project.lock()["assets"].values())

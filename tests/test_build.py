@@ -15,11 +15,6 @@ from sfx_pipeline.hashing import digest
 from conftest import GameProject
 
 
-def build_json(project: GameProject, *args: str) -> dict:
-    run = project.run("build", "--json", *args)
-    doc = json.loads(run.out)
-    assert doc["exit_code"] == run.code
-    return doc
 
 
 def outcomes(doc: dict) -> dict[str, str]:
@@ -39,7 +34,7 @@ def three(project: GameProject) -> None:
 
 def test_first_build_installs_finished_wavs_and_a_lock(project: GameProject) -> None:
     three(project)
-    doc = build_json(project)
+    doc = project.build()
     assert doc["counts"]["generated"] == 3 and doc["counts"]["installed"] == 3 and doc["exit_code"] == 0
     for name in ("rain", "coin", "door"):
         wav = decode(project.wav(f"audio/{name}.wav").read_bytes())
@@ -59,7 +54,7 @@ def test_second_build_does_nothing_and_touches_nothing(project: GameProject) -> 
     project.run("build")
     before = {p: stamp(p) for p in (project.root / "audio").iterdir()}
     lock_before = stamp(project.root / "sfx-pipeline.lock")
-    doc = build_json(project)
+    doc = project.build()
     assert doc["counts"]["fresh"] == 3 and doc["counts"]["installed"] == 0
     assert {p: stamp(p) for p in (project.root / "audio").iterdir()} == before
     assert stamp(project.root / "sfx-pipeline.lock") == lock_before
@@ -73,7 +68,7 @@ def test_editing_one_descriptor_rebuilds_exactly_that_one(project: GameProject) 
     status = project.run("status")
     assert status.code == 2
     assert "stale     audio/coin.wav [placeholder]  (prompt changed)" in status.out
-    doc = build_json(project)
+    doc = project.build()
     assert outcomes(doc) == {"audio/coin.wav": "generated", "audio/door.wav": "fresh", "audio/rain.wav": "fresh"}
 
 
@@ -81,7 +76,7 @@ def test_a_fade_change_renders_again_without_generating(project: GameProject) ->
     project.sound("door", "wooden door creaking", "seed = 3\n")
     project.run("build")
     project.sound("door", "wooden door creaking", "seed = 3\n[output]\nfade_out = 0.2\n")
-    doc = build_json(project)
+    doc = project.build()
     assert outcomes(doc) == {"audio/door.wav": "cached"}  # audio from the generation cache
     assert doc["assets"][0]["reasons"] == ["output settings changed (fade_out)"]
     assert doc["counts"]["generated"] == 0
@@ -94,7 +89,7 @@ def test_renaming_an_asset_regenerates_nothing(project: GameProject) -> None:
     project.run("build")
     old = project.wav("audio/door.wav").read_bytes()
     (project.root / "sfx/door.sfx.toml").rename(project.root / "sfx/door_wood.sfx.toml")
-    doc = build_json(project, "--prune")
+    doc = project.build("--prune")
     assert outcomes(doc) == {"audio/door_wood.wav": "cached", "audio/door.wav": "pruned"}
     assert project.wav("audio/door_wood.wav").read_bytes() == old
     assert not project.wav("audio/door.wav").exists()
@@ -114,7 +109,7 @@ def test_a_broken_descriptor_keeps_its_built_output(project: GameProject) -> Non
     project.sound("door", "wooden door creaking")
     project.run("build")
     project.write("sfx/door.sfx.toml", 'prompt = "x"\nduration = = 1\n')
-    doc = build_json(project, "--prune")
+    doc = project.build("--prune")
     assert project.wav("audio/door.wav").exists()  # never pruned as an orphan while broken
     assert doc["problems"][0]["line"] == 2
     lock = json.loads((project.root / "sfx-pipeline.lock").read_text())
@@ -132,14 +127,14 @@ def test_hand_edited_output_is_kept_until_forced(project: GameProject) -> None:
     assert "kept       audio/door.wav [placeholder]  (seed changed; output modified by hand: edited outside sfx-pipeline; --force replaces it)" in run.out
     assert wav.read_bytes() == edited and run.code == 0
     assert project.run("status").code == 2
-    doc = build_json(project, "--force")
+    doc = project.build("--force")
     assert outcomes(doc) == {"audio/door.wav": "generated"} and wav.read_bytes() != edited
 
 
 def test_a_file_we_did_not_write_is_not_overwritten(project: GameProject) -> None:
     project.sound("door", "wooden door creaking")
     theirs = project.write("audio/door.wav", "someone else's file")
-    doc = build_json(project)
+    doc = project.build()
     assert outcomes(doc) == {"audio/door.wav": "kept"}
     assert theirs.read_text() == "someone else's file"
 
@@ -153,10 +148,10 @@ def test_prune_removes_orphans_and_their_engine_sidecars(project: GameProject) -
     status = project.run("status")
     assert "orphan    audio/door.wav  (no descriptor defines it any more (was sfx/door.sfx.toml))" in status.out
     assert status.code == 2
-    assert outcomes(build_json(project))["audio/door.wav"] == "orphan"  # reported, not removed
+    assert outcomes(project.build())["audio/door.wav"] == "orphan"  # reported, not removed
     assert project.wav("audio/door.wav").exists()
     project.write("sfx-pipeline.toml", 'engine = "godot"\nimport_dir = "audio"\n[generator]\nbackend = "procedural"\n')
-    doc = build_json(project, "--prune")
+    doc = project.build("--prune")
     assert outcomes(doc)["audio/door.wav"] == "pruned"
     assert not project.wav("audio/door.wav").exists() and not project.wav("audio/door.wav.import").exists()
     assert "audio/door.wav" not in json.loads((project.root / "sfx-pipeline.lock").read_text())["assets"]
@@ -167,7 +162,7 @@ def test_prune_keeps_a_hand_edited_orphan(project: GameProject) -> None:
     project.run("build")
     project.wav("audio/door.wav").write_bytes(b"RIFF edited")
     (project.root / "sfx/door.sfx.toml").unlink()
-    assert outcomes(build_json(project, "--prune"))["audio/door.wav"] == "kept"
+    assert outcomes(project.build("--prune"))["audio/door.wav"] == "kept"
     assert project.wav("audio/door.wav").read_bytes() == b"RIFF edited"
 
 
@@ -180,7 +175,7 @@ def test_dry_run_writes_nothing(project: GameProject) -> None:
 
 def test_only_builds_the_matching_assets(project: GameProject) -> None:
     three(project)
-    doc = build_json(project, "--only", "co*")
+    doc = project.build("--only", "co*")
     assert outcomes(doc) == {"audio/coin.wav": "generated"}
     assert sorted(p.name for p in (project.root / "audio").iterdir()) == ["coin.wav"]
 
@@ -192,7 +187,7 @@ def test_rebuilds_never_touch_godot_sidecars(project: GameProject) -> None:
     sidecar = project.write("audio/door.wav.import", '[remap]\nuid="uid://abc"\n')
     before = stamp(sidecar)
     project.sound("door", "metal door slam")
-    assert outcomes(build_json(project)) == {"audio/door.wav": "generated"}
+    assert outcomes(project.build()) == {"audio/door.wav": "generated"}
     assert stamp(sidecar) == before
     assert not [p for p in (project.root / "audio").iterdir() if p.name.endswith(".tmp")]
 
@@ -206,7 +201,7 @@ def test_a_corrupt_cache_entry_is_rebuilt_never_installed(project: GameProject, 
         data[len(data) // 2] ^= 0xFF
         blob.write_bytes(bytes(data))
     project.wav("audio/door.wav").unlink()
-    doc = build_json(project)
+    doc = project.build()
     assert outcomes(doc) == {"audio/door.wav": "generated"}
     assert project.wav("audio/door.wav").read_bytes() == good  # deterministic, and not the corrupt bytes
 
@@ -220,7 +215,7 @@ def test_a_teammate_with_the_committed_files_regenerates_nothing(project: GamePr
     monkeypatch.setenv("SFX_PIPELINE_CACHE", str(tmp_path / "teammate-cache"))  # an empty cache
     teammate = GameProject(clone, project.capsys)
     assert teammate.run("status").code == 0
-    doc = build_json(teammate)
+    doc = teammate.build()
     assert doc["counts"] == {**doc["counts"], "fresh": 3, "installed": 0, "generated": 0}
 
 
@@ -231,7 +226,7 @@ def test_a_lost_lock_is_rebuilt_from_the_outputs(project: GameProject, tmp_path:
     lock = (project.root / "sfx-pipeline.lock").read_text()
     (project.root / "sfx-pipeline.lock").unlink()
     monkeypatch.setenv("SFX_PIPELINE_CACHE", str(tmp_path / "empty-cache"))  # nothing to compare against
-    doc = build_json(project)
+    doc = project.build()
     assert doc["counts"]["fresh"] == 3 and doc["counts"]["generated"] == 0  # recognised by their INFO chunk
     assert (project.root / "sfx-pipeline.lock").read_text() == lock
 
@@ -253,7 +248,7 @@ def test_outputs_that_escape_through_a_symlink_are_refused(project: GameProject,
     except OSError:
         pytest.skip("this OS does not let us create symlinks")
     project.sound("door", "wooden door creaking")
-    doc = build_json(project)
+    doc = project.build()
     assert outcomes(doc) == {"audio/door.wav": "failed"} and "outside" in doc["assets"][0]["message"]
     assert not list(outside.iterdir())
 
@@ -272,7 +267,7 @@ def test_unreadable_output_directory_fails_that_asset_only(project: GameProject)
     project.sound("door", "wooden door creaking")
     project.sound("coin", "coin", '[output]\npath = "blocked/coin.wav"\n')
     project.write("audio/blocked", "a file where a folder should be")
-    doc = build_json(project)
+    doc = project.build()
     assert outcomes(doc) == {"audio/blocked/coin.wav": "failed", "audio/door.wav": "generated"}
     assert doc["exit_code"] == 1
 
@@ -315,7 +310,7 @@ def test_a_lost_lock_after_a_descriptor_change_rebuilds_our_own_old_output(proje
     project.run("build")
     (project.root / "sfx-pipeline.lock").unlink()
     project.sound("door", "wooden door creaking", "seed = 4\n")
-    doc = build_json(project)
+    doc = project.build()
     (asset,) = doc["assets"]
     assert asset["outcome"] == "generated"
     assert asset["reasons"] == ["output from an earlier build that the lock does not list"]

@@ -96,7 +96,7 @@ def test_max_wait_caps_a_continuous_stream() -> None:
     fired = []
     for _ in range(300):  # a save every 50 ms for 15 s: never 100 ms of quiet
         d.signal("sfx/loop.sfx.toml")
-        if (batch := d.take()) is not None:
+        if d.take() is not None:
             fired.append(clock.now)
             d.finish()
         clock.advance(0.05)

@@ -1,4 +1,16 @@
-"""AudioGen as a backend: batches on the GPU, one model load per process, OOM handled."""
+"""AudioGen as a backend: one model load per process, the fast decoder or stock batches, OOM handled.
+
+`[generator] decoder` picks the decode loop, and with it the algorithm version in every
+generation key (switching regenerates):
+
+- "fast" (default): `fast.decoder.FastDecoder`. Each asset is seeded from its own seed and
+  key and sampled with its own parameters, so the planner does not group anything and an
+  asset sounds the same whatever else is stale. Clips longer than the model's window
+  (10 s) use audiocraft's windowed continuation, one asset per call with the same seed, so
+  they are batch-independent too, only slower.
+- "audiocraft": stock `AudioGen.generate` on batches of assets that agree on length and
+  parameters, seeded per batch (`batching`).
+"""
 
 from __future__ import annotations
 
@@ -8,24 +20,33 @@ from typing import Any, Iterator, Sequence
 from sfx_pipeline.descriptor import SoundSpec
 from sfx_pipeline.generators import Context, Generated, Job
 from sfx_pipeline.generators.audiogen import batching
-from sfx_pipeline.generators.audiogen.batching import FRAME_RATE, Batch, params_of, plan_batches
+from sfx_pipeline.generators.audiogen.batching import FRAME_RATE, Batch, asset_seed, params_of, plan_batches
 from sfx_pipeline.generators.audiogen.identity import model_identity
 from sfx_pipeline.report import Reporter
 
-VERSION = "audiocraft-1"  # this decode path; part of the generation key
+VERSIONS = {"fast": "fast-1", "audiocraft": "audiocraft-1"}  # part of the generation key
+
+BATCH_DEPENDENT = ("batch-dependent: the same build on the same software and GPU gives the same audio, but a sound "
+                   "generated in another batch (with other stale sounds) may differ; each asset's batch is recorded")
+BATCH_INDEPENDENT = ("batch-independent: each sound is sampled from its own random stream, seeded by its seed and "
+                     "generation key, so it does not depend on which other sounds were generated with it; on the "
+                     "same software and device it is bit-exact on a CPU, and on a GPU equal up to fp16 rounding, "
+                     "which varies with the number of sounds decoded together")
 
 
 class AudioGenGenerator:
     name = "audiogen"
-    version = VERSION
     placeholder = False
 
     def __init__(self, ctx: Context, model: str, identity: str | None = None) -> None:
         self.ctx = ctx
         self.model = model
+        self.decoder = str(ctx.settings.get("decoder") or "fast")
+        self.version = VERSIONS[self.decoder]
         self._identity = identity  # None: look it up (hub commit or folder digest) when first needed
         self._loaded: Any = None  # runtime.Loaded, created on first use
-        self._limit: int | None = None  # the largest batch known to fit, after an OOM
+        self._limit: int | None = None  # the most clips known to fit at once, after an OOM
+        self._fast_ok: bool | None = None  # whether the fast decoder runs this model (known once loaded)
 
     # planning (no torch) -------------------------------------------------------------
 
@@ -40,8 +61,7 @@ class AudioGenGenerator:
                 "top_k": p.top_k, "top_p": p.top_p, "cfg_coef": p.cfg_coef}
 
     def reproducibility(self) -> str:
-        return ("batch-dependent: the same build on the same software and GPU gives the same audio, but a sound "
-                "generated in another batch (with other stale sounds) may differ; each asset's batch is recorded")
+        return BATCH_INDEPENDENT if self.decoder == "fast" and self._fast_ok is not False else BATCH_DEPENDENT
 
     # generating ----------------------------------------------------------------------
 
@@ -53,11 +73,36 @@ class AudioGenGenerator:
         return self._loaded
 
     def run(self, jobs: Sequence[Job], reporter: Reporter) -> Iterator[Generated]:
+        started, audio_seconds = time.perf_counter(), 0.0
+        for result in self._dispatch(list(jobs), reporter):
+            audio_seconds += len(result.audio) / result.rate if result.audio is not None else 0.0
+            yield result
+        elapsed = time.perf_counter() - started
+        reporter.line(f"AudioGen: {audio_seconds:.1f} s of audio in {elapsed:.1f} s "
+                      f"({audio_seconds / max(elapsed, 1e-9):.2f} s of audio per second)")
+
+    def _dispatch(self, jobs: list[Job], reporter: Reporter) -> Iterator[Generated]:
+        from sfx_pipeline.generators.audiogen import runtime
+        from sfx_pipeline.generators.audiogen.fast import jobs as fast_jobs
+
         loaded = self.loaded()
-        queue = plan_batches(list(jobs), self._max_batch(loaded, jobs))
+        if self.decoder == "fast":
+            reason = runtime.fast_unsupported(loaded)
+            self._fast_ok = reason is None
+            if reason is None:
+                yield from fast_jobs.run(self, jobs, reporter)
+                return
+            reporter.line(f"AudioGen: the fast decoder cannot run {self.model} ({reason}); "
+                          "using audiocraft's batched decoder")
+        yield from self._run_batched(jobs, reporter)
+
+    # stock audiocraft batches ----------------------------------------------------------
+
+    def _run_batched(self, jobs: list[Job], reporter: Reporter) -> Iterator[Generated]:
+        queue = plan_batches(jobs, self._max_batch(jobs))
         reporter.line(f"AudioGen: {len(jobs)} sounds in {len(queue)} batches "
                       f"(sizes {', '.join(str(len(b.jobs)) for b in queue)})")
-        started, audio_seconds, done = time.perf_counter(), 0.0, 0
+        done = 0
         while queue:
             batch = queue.pop(0)
             if self._limit and len(batch.jobs) > self._limit:  # an earlier batch ran out of memory
@@ -66,18 +111,14 @@ class AudioGenGenerator:
             label = f"{done}/{len(jobs)} sounds, batch of {len(batch.jobs)}"
             for result in self._attempt(batch, queue, label, reporter):
                 done += 1
-                audio_seconds += len(result.audio) / result.rate if result.audio is not None else 0.0
                 yield result
-        elapsed = time.perf_counter() - started
-        reporter.line(f"AudioGen: {audio_seconds:.1f} s of audio in {elapsed:.1f} s "
-                      f"({audio_seconds / max(elapsed, 1e-9):.2f} s of audio per second)")
 
-    def _max_batch(self, loaded: Any, jobs: Sequence[Job]) -> int:
+    def _max_batch(self, jobs: Sequence[Job]) -> int:
         from sfx_pipeline.generators.audiogen import runtime
 
         configured = int(self.ctx.settings.get("max_batch_size") or 0)
         longest = max(batching.frames_for(j.spec.duration) for j in jobs)
-        size = configured or runtime.auto_batch_size(loaded, longest)
+        size = configured or runtime.auto_batch_size(self.loaded(), longest)
         return min(size, self._limit) if self._limit else size
 
     def _attempt(self, batch: Batch, queue: list[Batch], label: str, reporter: Reporter) -> Iterator[Generated]:
@@ -91,22 +132,53 @@ class AudioGenGenerator:
         except Exception as exc:  # noqa: BLE001 - one failed batch must not end the build
             reporter.done()
             if not runtime.is_out_of_memory(exc):
-                yield from self._failed(batch, f"AudioGen failed: {type(exc).__name__}: {exc}")
+                yield from self._failed(batch.jobs, f"AudioGen failed: {type(exc).__name__}: {exc}")
                 return
             runtime.free_memory()
             if len(batch.jobs) == 1:
-                yield from self._failed(batch, f"out of GPU memory even alone ({batch.params.seconds:.1f} s clip); "
-                                               "shorten it or free GPU memory")
+                yield from self._failed(batch.jobs, f"out of GPU memory even alone ({batch.params.seconds:.1f} s "
+                                                    "clip); shorten it or free GPU memory")
                 return
             self._limit = (len(batch.jobs) + 1) // 2
             reporter.line(f"out of GPU memory at batch size {len(batch.jobs)}; retrying in batches of {self._limit}")
             queue[:0] = batch.halves()
             return
         reporter.done()
-        info = {"size": len(batch.jobs), "seed": batch.seed}
+        info = {"decoder": "audiocraft", "size": len(batch.jobs), "seed": batch.seed}
         for position, (job, row) in enumerate(zip(batch.jobs, audio)):
             yield Generated(job, row, loaded.sample_rate, info={**info, "position": position})
 
-    def _failed(self, batch: Batch, message: str) -> Iterator[Generated]:
-        for job in batch.jobs:
+    def _failed(self, jobs: Sequence[Job], message: str) -> Iterator[Generated]:
+        for job in jobs:
             yield Generated(job, None, 0, error=message)
+
+    # shared with fast.jobs ----------------------------------------------------------------
+
+    @property
+    def limit(self) -> int | None:
+        """The most clips known to fit on the device at once, after running out of memory."""
+        return self._limit
+
+    def remember_limit(self, size: int) -> int:
+        self._limit = size
+        return size
+
+    def alone(self, job: Job, reporter: Reporter) -> Generated:
+        """One asset through audiocraft's own `generate`, seeded with its own seed: for clips
+        longer than the fast decoder's window. Alone, so its audio depends on nothing else."""
+        from sfx_pipeline.generators.audiogen import runtime
+
+        loaded, params, seed = self.loaded(), params_of(job.spec), asset_seed(job)
+        label = f"{job.spec.name} ({params.seconds:.1f} s, windowed)"
+        try:
+            audio = runtime.generate(loaded, [job.spec.prompt], params, seed,
+                                     lambda step, steps: reporter.progress(step, steps, label))
+        except Exception as exc:  # noqa: BLE001 - one failed asset must not end the build
+            reporter.done()
+            if runtime.is_out_of_memory(exc):
+                runtime.free_memory(loaded)
+                return Generated(job, None, 0, error=f"out of GPU memory even alone ({params.seconds:.1f} s clip); "
+                                                      "shorten it or free GPU memory")
+            return Generated(job, None, 0, error=f"AudioGen failed: {type(exc).__name__}: {exc}")
+        reporter.done()
+        return Generated(job, audio[0], loaded.sample_rate, info={"decoder": "audiocraft", "seed": seed})

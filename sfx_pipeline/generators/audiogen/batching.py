@@ -1,9 +1,12 @@
 """Which assets share a `generate` call, in what order, with which seed. Pure.
 
-audiocraft applies duration, temperature, top_k, top_p and cfg_coef to a whole call and
-samples with the global torch RNG (REFERENCE.md), so a batch holds assets that agree on
-all five, and is seeded from its members' generation keys: the same set of stale assets
-gives the same batches and the same audio on every run.
+With `decoder = "audiocraft"`: audiocraft applies duration, temperature, top_k, top_p and
+cfg_coef to a whole call and samples with the global torch RNG (REFERENCE.md), so a batch
+holds assets that agree on all five, and is seeded from its members' generation keys: the
+same set of stale assets gives the same batches and the same audio on every run.
+
+With `decoder = "fast"` there are no batches to plan: every asset carries its own
+parameters and its own seed (`asset_seed`), and the fast decoder's slots take them in any mix.
 """
 
 from __future__ import annotations
@@ -55,6 +58,12 @@ def frames_for(duration: float) -> int:
 def params_of(spec: SoundSpec) -> Params:
     g = spec.generation
     return Params(frames_for(spec.duration), g.temperature, g.top_k, g.top_p, g.cfg_coef)
+
+
+def asset_seed(job: Job) -> int:
+    """The fast decoder's seed for one asset: its own seed combined with its generation key
+    (which covers prompt, length, parameters and model), never anything about other assets."""
+    return xxhash.xxh3_64_intdigest(f"{job.spec.seed}:{job.key}".encode()) & 0x7FFF_FFFF_FFFF_FFFF
 
 
 def plan_batches(jobs: list[Job], max_size: int) -> list[Batch]:

@@ -1,4 +1,5 @@
-"""Everything that imports torch and audiocraft: load once, generate a batch, handle OOM."""
+"""Everything that imports torch and audiocraft: load once, generate (stock batches or the fast
+decoder), handle OOM."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import gc
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -23,6 +24,7 @@ class Loaded:
     model: Any  # audiocraft.models.AudioGen
     device: str
     sample_rate: int
+    fast: Any = None  # fast.decoder.FastDecoder over `model`, made on first use (it keeps its buffers)
 
 
 def resolve_device(requested: str) -> str:
@@ -99,15 +101,39 @@ def generate(loaded: Loaded, prompts: list[str], params: Params, seed: int,
     return wav[:, 0, :].float().cpu().numpy()
 
 
+def fast_unsupported(loaded: Loaded) -> str | None:
+    """Why the fast decoder cannot run this model (None: it can)."""
+    from sfx_pipeline.generators.audiogen.fast.model import unsupported_reason
+
+    return unsupported_reason(loaded.model.lm)
+
+
+def max_frames(loaded: Loaded) -> int:
+    """The longest clip generated in one window (the model's training length, 10 s for AudioGen)."""
+    return int(loaded.model.max_duration * FRAME_RATE)
+
+
+def generate_fast(loaded: Loaded, requests: list[Any], slots: int,
+                  progress: Callable[[int, int], None]) -> Iterator[tuple[Any, np.ndarray]]:
+    """(request, float32 audio at the model's rate) for each `fast.scheduler.Request`, as each is decoded."""
+    if loaded.fast is None:
+        from sfx_pipeline.generators.audiogen.fast.decoder import FastDecoder
+
+        loaded.fast = FastDecoder(loaded.model)
+    yield from loaded.fast.generate(requests, slots, progress)
+
+
 def is_out_of_memory(exc: BaseException) -> bool:
     import torch
 
     return isinstance(exc, torch.cuda.OutOfMemoryError) or "CUDA out of memory" in str(exc)
 
 
-def free_memory() -> None:
+def free_memory(loaded: Loaded | None = None) -> None:
     import torch
 
+    if loaded is not None and loaded.fast is not None:
+        loaded.fast.release()  # its buffers were sized for the shape that did not fit
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()

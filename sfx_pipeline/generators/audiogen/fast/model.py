@@ -1,0 +1,130 @@
+"""What the fast decoder reads from a loaded audiocraft LM, and whether it can.
+
+Nothing is copied: every weight used is the audiocraft module's own parameter (a slice of
+`in_proj_weight` is a view). The only tensors made here are the positional table (a few MB
+at most) and the text conditions of the prompts, which audiocraft's own conditioning
+provider and fuser compute, one prompt at a time so that a prompt's condition never
+depends on the prompts batched with it (T5 pads a batch to its longest prompt, and the
+fuser hands cross-attention the padded positions without a mask).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+
+@dataclass(frozen=True)
+class Shape:
+    dim: int
+    heads: int
+    layers: int
+    n_q: int
+    card: int  # codebook size; also the id of the special "not yet valid" token
+    delays: tuple[int, ...]  # the delay pattern, e.g. (0, 1, 2, 3)
+
+    @property
+    def head_dim(self) -> int:
+        return self.dim // self.heads
+
+    @property
+    def max_delay(self) -> int:
+        return max(self.delays)
+
+    def steps(self, frames: int) -> int:
+        """Decoding steps for a clip of `frames`: audiocraft's delayed pattern has
+        frames + max_delay + 1 columns, the first being the special token, so as many steps."""
+        return frames + self.max_delay
+
+
+def unsupported_reason(lm: Any) -> str | None:
+    """Why the fast decoder cannot run `lm` exactly as audiocraft would, or None if it can.
+
+    It covers what audiogen-medium uses (pre-norm, sin positions, the custom/memory-efficient
+    attention, cross-attention to the text, a delay pattern); anything else keeps the stock path."""
+    from audiocraft.models.lm import LMModel
+    from audiocraft.modules.codebooks_patterns import DelayedPatternProvider
+
+    if type(lm) is not LMModel:
+        return f"{type(lm).__name__} is not a plain LMModel"
+    pattern = lm.pattern_provider
+    if type(pattern) is not DelayedPatternProvider or pattern.flatten_first or pattern.empty_initial:
+        return "its codebook pattern is not a plain delay pattern"
+    transformer = lm.transformer
+    if transformer.positional_embedding != "sin":
+        return f"positional embedding {transformer.positional_embedding!r} (only 'sin' is supported)"
+    unused = [m for m, conds in lm.fuser.fuse2cond.items() if conds and m != "cross"]
+    if unused:
+        return f"conditions fused by {', '.join(unused)} (only cross-attention is supported)"
+    if lm.condition_provider.has_wav_condition or lm.condition_provider.has_joint_embed_conditions:
+        return "waveform conditioning"
+    if lm.out_norm is None:
+        return "post-norm layers"
+    cross = bool(lm.fuser.fuse2cond.get("cross"))
+    for layer in transformer.layers:
+        attn = layer.self_attn
+        if not layer.norm_first:
+            return "post-norm layers"
+        if not attn.custom or attn.kv_repeat != 1 or attn.qk_layer_norm or attn.rope is not None:
+            return "a self-attention variant (non-custom, kv_repeat, qk norm or rope)"
+        if not attn.causal or attn.past_context is not None:
+            return "non-causal or windowed self-attention"
+        if (layer.cross_attention is not None) != cross:
+            return "cross-attention layers that do not match the fuser"
+        if cross and (not layer.cross_attention.custom or layer.cross_attention.qk_layer_norm):
+            return "a cross-attention variant"
+    return None
+
+
+class FastLM:
+    """A read-only view of an audiocraft LMModel for step-by-step decoding."""
+
+    def __init__(self, lm: Any, max_steps: int) -> None:
+        from audiocraft.modules.transformer import create_sin_embedding
+
+        self.lm = lm
+        first = next(lm.parameters())
+        self.device, self.dtype = first.device, first.dtype
+        layers = list(lm.transformer.layers)
+        self.shape = Shape(dim=lm.dim, heads=layers[0].self_attn.num_heads, layers=len(layers), n_q=lm.n_q,
+                           card=lm.card, delays=tuple(lm.pattern_provider.delays))
+        self.layers: list[nn.Module] = layers
+        self.cross = layers[0].cross_attention is not None
+        # audiocraft adds `positional_scale * create_sin_embedding(positions, dim, max_period,
+        # dtype=x.dtype)` at every step; the same elementwise function over all positions once
+        # gives the same values. Its length is fixed by the model, not by the batch, so no
+        # row's arithmetic depends on which other clips are decoded with it.
+        positions = torch.arange(max_steps + 1, device=self.device).view(1, -1, 1)
+        table = create_sin_embedding(positions, self.shape.dim, max_period=lm.transformer.max_period,
+                                     dtype=self.dtype)
+        self.positions = (lm.transformer.positional_scale * table)[0]  # [max_steps + 1, dim]
+
+    def embed(self, tokens: torch.Tensor) -> torch.Tensor:
+        """[rows, n_q] token ids -> [rows, dim]: audiocraft's `sum(emb[k](sequence[:, k]))`, same order."""
+        return sum(self.lm.emb[k](tokens[:, k]) for k in range(self.shape.n_q))  # type: ignore[return-value]
+
+    def heads(self, x: torch.Tensor) -> torch.Tensor:
+        """[rows, dim] -> [rows, n_q, card] logits: out_norm, then one linear per codebook."""
+        out = self.lm.out_norm(x)
+        return torch.stack([linear(out) for linear in self.lm.linears], dim=1)
+
+    def cross_source(self, attributes: list[Any]) -> torch.Tensor:
+        """[L, dim] cross-attention input for one prompt's attributes, computed alone.
+
+        audiocraft's own tokenizer, conditioner and fuser run on a batch of one: the result
+        is what `generate` uses for that prompt when it is alone in its call."""
+        provider = self.lm.condition_provider
+        tensors = provider(provider.tokenize(attributes))
+        empty = torch.zeros(len(attributes), 0, self.shape.dim, device=self.device, dtype=self.dtype)
+        _, source = self.lm.fuser(empty, tensors)
+        return source[0] if source is not None else empty[0]  # no cross-attention: nothing to attend to
+
+    @staticmethod
+    def null_attributes(attributes: list[Any]) -> list[Any]:
+        """The unconditional half of classifier-free guidance, built as `LMModel.generate` does."""
+        from audiocraft.modules.conditioners import ClassifierFreeGuidanceDropout
+
+        return ClassifierFreeGuidanceDropout(p=1.0)(attributes)
