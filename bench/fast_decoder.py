@@ -20,9 +20,7 @@ inference path it calls only `xformers.ops.unbind`).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,46 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-XFORMERS_OPS = '''"""Benchmark stand-in for xformers.ops: audiocraft's inference path calls only `unbind`
-(its attention goes through torch's scaled_dot_product_attention by default)."""
-import torch
-
-
-def unbind(x, dim=0):
-    return torch.unbind(x, dim=dim)
-
-
-class LowerTriangularMask:  # audiocraft only asks whether a mask is given, with the torch backend
-    pass
-
-
-def memory_efficient_attention(*args, **kwargs):
-    raise NotImplementedError("xformers stand-in: use audiocraft's torch attention backend")
-'''
-SPACY = '''"""Benchmark stand-in for spacy: imported by audiocraft, used only by a tokenizer the
-benchmark models do not have."""
-cli = None
-
-
-def load(name):
-    raise ImportError("spacy stand-in: no spacy models here")
-'''
-
-
-def install_stand_ins() -> list[str]:
-    """Stand-ins for whichever of xformers and spacy is missing, in a temp dir first on sys.path."""
-    missing = [name for name in ("xformers", "spacy") if importlib.util.find_spec(name) is None]
-    if missing:
-        folder = Path(tempfile.mkdtemp(prefix="sfx-bench-stand-ins-"))
-        if "xformers" in missing:
-            (folder / "xformers").mkdir()
-            (folder / "xformers" / "__init__.py").write_text("")
-            (folder / "xformers" / "ops.py").write_text(XFORMERS_OPS)
-        if "spacy" in missing:
-            (folder / "spacy.py").write_text(SPACY)
-        sys.path.insert(0, str(folder))
-    return missing
-
+from standins import install_stand_ins  # noqa: E402 - after the path set-up above
 
 def build_model(size_name: str, device: str) -> Any:
     """An AudioGen of the given architecture with random weights, built directly on `device`."""

@@ -93,8 +93,11 @@ def compression_config(size: Size) -> dict[str, Any]:
     }
 
 
-def write(folder: Path, size: Size | None = None, seed: int = 0) -> Path:
-    """Create `folder` with both checkpoint files; returns it."""
+def write(folder: Path, size: Size | None = None, seed: int = 0, half: bool = False) -> Path:
+    """Create `folder` with both checkpoint files; returns it.
+
+    `half` stores float16 weights, as the released audiogen-medium does (3.6 GB instead of
+    7.2 GB); audiocraft's loader converts them to the model's dtype either way."""
     import audiocraft
     import torch
     from audiocraft.models import builders
@@ -109,7 +112,8 @@ def write(folder: Path, size: Size | None = None, seed: int = 0) -> Path:
     ):
         cfg = OmegaConf.create(config)
         model = build(cfg)
-        package = {"xp.cfg": OmegaConf.to_yaml(cfg), "best_state": model.state_dict(),
+        state = {k: v.half() if half and v.is_floating_point() else v for k, v in model.state_dict().items()}
+        package = {"xp.cfg": OmegaConf.to_yaml(cfg), "best_state": state,
                    "version": audiocraft.__version__, "exported": True}
         torch.save(package, folder / filename)
     return folder
