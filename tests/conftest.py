@@ -66,12 +66,12 @@ class GameProject:
         return json.loads((self.root / "sfx-pipeline.lock").read_text())
 
 
-def use_audiogen(project: GameProject, model: Path | str, extra: str = "") -> None:
+def use_audiogen(project: GameProject, model: Path | str, extra: str = "", backend: str = "audiogen") -> None:
     """Point the project at an AudioGen checkpoint, on the CPU."""
     project.write("sfx-pipeline.toml", f"""
         import_dir = "audio"
         [generator]
-        backend = "audiogen"
+        backend = "{backend}"
         model = "{Path(model).as_posix() if isinstance(model, Path) else model}"
         device = "cpu"
         {extra}

@@ -146,13 +146,7 @@ def test_killing_a_build_after_its_first_batch_keeps_that_batch(project: GamePro
 def test_auto_uses_audiogen_where_it_loads_and_replaces_placeholders(project: GameProject, tiny_model: Path,
                                                                      tmp_path: Path) -> None:
     missing = tmp_path / "not-downloaded"
-    project.write("sfx-pipeline.toml", f"""
-        import_dir = "audio"
-        [generator]
-        backend = "auto"
-        model = "{missing.as_posix()}"
-        device = "cpu"
-    """)
+    use_audiogen(project, missing, backend="auto")
     project.sound("a", "dog barking", duration=1.0)
     doc = project.build()
     assert doc["assets"][0]["placeholder"] and doc["assets"][0]["backend"] == "procedural"
@@ -251,13 +245,7 @@ def test_a_laptop_without_audiogen_never_downgrades_real_sounds(project: GamePro
     # The build machine and the laptop share the project; only the laptop lacks the weights.
     model = tmp_path / "model"
     shutil.copytree(tiny_model, model)
-    project.write("sfx-pipeline.toml", f"""
-        import_dir = "audio"
-        [generator]
-        backend = "auto"
-        model = "{model.as_posix()}"
-        device = "cpu"
-    """)
+    use_audiogen(project, model, backend="auto")
     project.sound("door", "door creak", duration=0.5)
     project.sound("wind", "wind", duration=0.5)
     assert project.build()["counts"]["generated"] == 2

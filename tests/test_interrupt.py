@@ -31,13 +31,19 @@ def wait_for_outputs(folder: Path, count: int, proc: subprocess.Popen, timeout: 
         time.sleep(0.005)
 
 
-@pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
-def test_kill_minus_nine_mid_build_loses_nothing_finished(project: GameProject) -> None:
+def build_and_signal(project: GameProject, signum: int, after: int) -> subprocess.Popen:
+    """Start a build of 30 three-second sounds and signal it once `after` are installed."""
     for i in range(30):
         project.sound(f"rain_{i:02d}", "heavy rain on a tin roof", f"seed = {i}\n", duration=3.0)
     proc = start_build(project.root)
-    wait_for_outputs(project.root / "audio", 5, proc)
-    proc.send_signal(signal.SIGKILL)
+    wait_for_outputs(project.root / "audio", after, proc)
+    proc.send_signal(signum)
+    return proc
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
+def test_kill_minus_nine_mid_build_loses_nothing_finished(project: GameProject) -> None:
+    proc = build_and_signal(project, signal.SIGKILL, after=5)
     proc.wait()
     done = sorted((project.root / "audio").glob("*.wav"))
     assert 5 <= len(done) < 30, "the build should have been killed midway"
@@ -57,11 +63,7 @@ def test_kill_minus_nine_mid_build_loses_nothing_finished(project: GameProject) 
 @pytest.mark.skipif(os.name == "nt", reason="SIGTERM delivery is POSIX")
 def test_sigterm_unwinds_like_ctrl_c(project: GameProject) -> None:
     # Editor plugins and CI stop child processes with SIGTERM: the build must clean up.
-    for i in range(30):
-        project.sound(f"wind_{i:02d}", "wind howling", f"seed = {i}\n", duration=3.0)
-    proc = start_build(project.root)
-    wait_for_outputs(project.root / "audio", 3, proc)
-    proc.send_signal(signal.SIGTERM)
+    proc = build_and_signal(project, signal.SIGTERM, after=3)
     assert proc.wait(timeout=60) == 143
     audio = project.root / "audio"
     assert not [p.name for p in audio.iterdir() if p.name.endswith(".tmp")]  # the finally blocks ran
