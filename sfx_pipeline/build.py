@@ -36,7 +36,7 @@ class Options:
 @dataclass
 class Result:
     output: str
-    outcome: str  # generated | cached | installed | fresh | kept | failed | pruned | orphan | error | would build
+    outcome: str  # generated | cached | fresh | kept | failed | pruned | orphan | error | would build | would prune
     reasons: tuple[str, ...] = ()
     name: str = ""
     backend: str = ""
@@ -63,7 +63,7 @@ class Report:
         return {
             "generated": self.count("generated"),
             "reused": self.count("cached"),
-            "installed": self.count("generated", "cached", "installed"),
+            "installed": self.count("generated", "cached"),
             "failed": self.count("failed"),
             "fresh": self.count("fresh"),
             "kept": self.count("kept"),
