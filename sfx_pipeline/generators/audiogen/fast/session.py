@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import contextlib
+import warnings
 from dataclasses import dataclass
 from typing import ContextManager
 
@@ -91,7 +92,19 @@ class Session:
                                     v.expand(len(null_rows), -1, -1, -1))
             length = torch.full((len(null_rows),), null_source.shape[0], device=lm.device)
             self.cache.set_text_lengths(null_rows, length)
-        self.graphs = StepGraphs(self._step, layout.attention_lengths()) if use_graphs else None
+        self.graphs = self._capture() if use_graphs else None
+
+    def _capture(self) -> StepGraphs | None:
+        """CUDA graphs of the step, or None to step eagerly (the same code, slower) when this
+        GPU, driver or torch build cannot capture them: a build must not fail for speed."""
+        try:
+            return StepGraphs(self._step, self.layout.attention_lengths())
+        except torch.cuda.OutOfMemoryError:
+            raise  # the caller halves the slots and tries again
+        except RuntimeError as exc:
+            warnings.warn(f"CUDA graph capture failed ({exc}); decoding without graphs", RuntimeWarning, stacklevel=2)
+            torch.cuda.synchronize()
+            return None
 
     def autocast(self) -> ContextManager[object]:
         return autocast(self.lm.device)
