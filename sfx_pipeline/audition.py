@@ -113,7 +113,7 @@ def _write_seed(path: Path, spec: SoundSpec, seed: int, config: ProjectConfig) -
     if doc is None:
         raise UserError(f"{spec.descriptor} cannot be read: {problems[0]}")
     where = _entry_path(spec.entry)
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = path.read_bytes().decode("utf-8").splitlines(keepends=True)  # bytes: keep \r\n as written
     found = doc.locate(where + ["seed"])
     if found:
         number = found[0] - 1
@@ -122,7 +122,8 @@ def _write_seed(path: Path, spec: SoundSpec, seed: int, config: ProjectConfig) -
         after = doc.locate(where + ["prompt"])
         if after is None:
             raise UserError(f"cannot find where to put the seed in {spec.descriptor}", f"add seed = {seed} by hand")
-        lines.insert(after[0], f"seed = {seed}\n")
+        newline = "\r\n" if lines[after[0] - 1].endswith("\r\n") else "\n"  # keep a Windows file's endings
+        lines.insert(after[0], f"seed = {seed}{newline}")
     original = path.read_bytes()
     write_atomic(path, "".join(lines).encode("utf-8"))
     check = [s for s in descriptor.parse(path, config).specs if s.name == spec.name]

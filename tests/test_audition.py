@@ -67,3 +67,13 @@ def test_mistakes_are_explained(project: GameProject) -> None:
     run = project.run("pick", "steps_02", "1")
     assert run.code == 1 and "one of the variations" in run.err
     assert project.run("audition", "door", "--takes", "0").code == 1
+
+
+def test_pick_keeps_windows_line_endings(project: GameProject) -> None:
+    path = project.root / "sfx" / "door.sfx.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b'prompt = "wooden door"\r\nduration = 0.5\r\n')
+    project.run("audition", "door", "--takes", "1")
+    seed = json.loads((project.root / "sfx-audition/door/takes.json").read_text())["takes"]["1"]
+    assert project.run("pick", "door", "1").code == 0
+    assert path.read_bytes() == f'prompt = "wooden door"\r\nseed = {seed}\r\nduration = 0.5\r\n'.encode()
