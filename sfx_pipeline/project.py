@@ -8,8 +8,11 @@ the AudioGen model stays loaded between rebuilds.
 from __future__ import annotations
 
 import fnmatch
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from sfx_pipeline import config as config_mod
 from sfx_pipeline import engines, scan
@@ -41,8 +44,9 @@ class Project:
         self.cache = Cache(self.config.cache_dir)
         self.generators = Generators(self.config.generator, self.config.cache_dir, reporter)
         self.engine = engines.get(self.config.engine)
-        self.digests = FileDigests(self.config.state_dir)
-        self.parsed, self.keys = self._memos()
+        with paused_gc():
+            self.digests = FileDigests(self.config.state_dir)
+            self.parsed, self.keys = self._memos()
 
     def _memos(self) -> tuple[StatMemo, StatMemo]:
         """Parsed descriptors and their keys, remembered by the descriptor's stat."""
@@ -59,12 +63,17 @@ class Project:
             self.generators = Generators(self.config.generator, self.config.cache_dir, self.reporter)
 
     def survey(self, force: bool = False) -> Survey:
+        with paused_gc():
+            return self._survey(force)
+
+    def _survey(self, force: bool) -> Survey:
         parsed = scan.load_all(self.config, self.parsed)
         lock = lock_mod.load(self.config.lock_path)
         targets, unavailable = Targets(self.generators, self.keys, self.root).make(parsed, lock)
         problems = parsed.problems + unavailable
         outputs = {t.spec.output_path for t in targets} | set(lock.assets)
         disk = {path: self.digests.digest(self.root, path) for path in outputs}
+        self.digests.keep_only(outputs)  # forget renamed and removed outputs
         actions = plan(targets, problems, lock, disk, self._held_render, force)
         for memo in (self.digests, self.parsed, self.keys):
             memo.save()
@@ -80,6 +89,20 @@ class Project:
         if cached is not None and cached["blob"] == on_disk:
             return wanted
         return render_key_in(self.root / output)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Planning allocates tens of thousands of small objects that hold no cycles; the cyclic
+    garbage collector would walk them again and again for nothing (a fifth of a 5,000-sound
+    no-op build, measured). They are freed by reference counting all the same."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def selected(action: Action, patterns: list[str]) -> bool:

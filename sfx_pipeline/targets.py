@@ -41,6 +41,7 @@ class Targets:
             by_file.setdefault(spec.descriptor, []).append(spec)
         made: list[Target] = []
         problems: list[Problem] = []
+        self.memo.keep_only(set(by_file))  # forget descriptors that are gone or broken
         for shown, specs in by_file.items():
             try:
                 made += self._for_file(shown, specs, parsed.stats.get(shown), lock)
