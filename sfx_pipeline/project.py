@@ -21,7 +21,6 @@ from sfx_pipeline.audio.provenance import render_key_in
 from sfx_pipeline.cache import Cache
 from sfx_pipeline.errors import Problem
 from sfx_pipeline.generators import Generators
-from sfx_pipeline.keys import Target
 from sfx_pipeline.plan import Action, plan
 from sfx_pipeline.report import Reporter
 from sfx_pipeline.state import FileDigests, StatMemo
@@ -32,7 +31,6 @@ from sfx_pipeline.targets import Targets
 class Survey:
     actions: list[Action]
     lock: lock_mod.Lock
-    targets: list[Target]
     problems: list[Problem]
 
 
@@ -59,7 +57,8 @@ class Project:
         self.cache = Cache(self.config.cache_dir)
         self.engine = engines.get(self.config.engine)
         self.parsed, self.keys = self._memos()
-        if self.config.generator != self.generators.settings:
+        if (self.config.generator, self.config.cache_dir) != (self.generators.context.settings,
+                                                              self.generators.context.cache_dir):
             self.generators = Generators(self.config.generator, self.config.cache_dir, self.reporter)
 
     def survey(self, force: bool = False) -> Survey:
@@ -77,7 +76,7 @@ class Project:
         actions = plan(targets, problems, lock, disk, self._held_render, force)
         for memo in (self.digests, self.parsed, self.keys):
             memo.save()
-        return Survey(actions, lock, targets, problems)
+        return Survey(actions, lock, problems)
 
     def _held_render(self, output: str, wanted: str, on_disk: str) -> str | None:
         """The render key the file at `output` holds, if it is an untouched output of ours.

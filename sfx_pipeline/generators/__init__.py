@@ -95,9 +95,7 @@ class Generators:
     """The backends of one process: each is created once and reused (a loaded model stays loaded)."""
 
     def __init__(self, settings: dict[str, Any], cache_dir: Path, reporter: Reporter) -> None:
-        self.settings = settings
         self.context = Context(settings, cache_dir, reporter)
-        self.reporter = reporter
         self._made: dict[tuple[str, str], Generator] = {}
         self._auto: dict[str, str] = {}  # model -> resolved backend name
         self._reasons: dict[str, str] = {}  # model -> why auto fell back to placeholders
@@ -134,11 +132,11 @@ class Generators:
         for name, unavailable in AUTO_ORDER:
             reason = unavailable(self.context, model)
             if reason is None:
-                self.reporter.line(f"backend auto: using {name} ({model})")
+                self.context.reporter.line(f"backend auto: using {name} ({model})")
                 return name
             reasons.append(f"{name}: {reason}")
         self._reasons[model] = "; ".join(reasons)
-        self.reporter.line(
+        self.context.reporter.line(
             f"backend auto: using {FALLBACK} placeholders; {'; '.join(reasons)}. "
             "Placeholders regenerate by themselves once a build runs where AudioGen can load."
         )
