@@ -201,7 +201,9 @@ class Builder:
             generation_key=t.generation_key, render_key=t.render_key, output_digest=output_digest,
             generation=t.generation, render=t.render, batch=batch,
         )
-        self.lock.reproducibility[t.backend] = self.project.generators.for_spec(t.spec).reproducibility()
+        generator = self.project.generators.for_spec(t.spec)
+        if generator.name == t.backend:  # not a sound judged by a model this machine lacks
+            self.lock.reproducibility[t.backend] = generator.reproducibility()
         path = t.spec.output_path
         old = self._spelling.get(fold(path))
         if old is not None and old != path:
