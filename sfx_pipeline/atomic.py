@@ -9,9 +9,13 @@ Godot drop its `.import` and Unity mint a new GUID, and references to it break.
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 
 def _current_umask() -> int:
@@ -25,6 +29,47 @@ _UMASK = _current_umask()  # read once: os.umask can only be read by setting it
 
 def write_atomic(target: Path, data: bytes, durable: bool = True) -> None:
     """`durable=False` skips fsync: for the cache, which re-hashes what it reads anyway."""
+    with _signals_held():
+        _write(target, data, durable)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM until the write is done or undone, then let them act.
+
+    Python runs a signal handler between any two bytecodes, including the one that binds
+    mkstemp's result to a name: an interrupt there would leave a temp file no `except` can
+    see. For the few milliseconds of a write, the handlers only note the signal; the real
+    handler runs (and raises) as soon as the file is whole. Handlers always run on the main
+    thread, whichever thread the OS delivered the signal to, so only its writes need this."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    originals = {signum: signal.getsignal(signum) for signum in _HELD}
+    noted: list[int] = []
+    for signum in _HELD:
+        signal.signal(signum, lambda received, frame: noted.append(received))
+    try:
+        yield
+    finally:
+        for signum, handler in originals.items():
+            signal.signal(signum, handler)
+        if noted:
+            _deliver(noted[0], originals[noted[0]])
+
+
+def _deliver(signum: int, handler: object) -> None:
+    if callable(handler):
+        handler(signum, None)  # e.g. raise KeyboardInterrupt
+    elif handler == signal.SIG_DFL:
+        signal.raise_signal(signum)  # the default action: end the process
+    # SIG_IGN or a handler set outside Python: nothing to do
+
+
+_HELD = tuple(s for s in (signal.SIGINT, getattr(signal, "SIGTERM", None)) if s is not None)
+
+
+def _write(target: Path, data: bytes, durable: bool) -> None:
     try:
         fd, tmp = _temp_beside(target)
     except FileNotFoundError:  # the folder is new; creating it only then saves a syscall per write

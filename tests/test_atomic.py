@@ -196,3 +196,21 @@ def test_kill_9_mid_write_leaves_one_whole_payload(tmp_path: Path, durable: bool
         assert content in (A, B), f"target holds {len(content)} bytes after kill -9"
         # a temp file of a killed writer may remain, but only under a hidden temp name
         assert all(re.match(r"^\.crash\.wav\..+\.tmp$", name) for name in leftovers(tmp_path, target))
+
+
+@pytest.mark.skipif(os.name == "nt", reason="os.kill with SIGINT is POSIX")
+def test_ctrl_c_during_a_write_waits_until_the_file_is_whole(tmp_path: Path) -> None:
+    # A real SIGINT sent from inside the critical section: it must not interrupt the write,
+    # and must still raise as soon as the write is done.
+    from sfx_pipeline import atomic
+
+    target = tmp_path / "a.wav"
+    reached = []
+    with pytest.raises(KeyboardInterrupt):
+        with atomic._signals_held():
+            os.kill(os.getpid(), signal.SIGINT)
+            atomic._write(target, b"whole", durable=False)
+            reached.append(True)
+    assert reached == [True] and target.read_bytes() == b"whole"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
