@@ -104,6 +104,9 @@ GENERATOR = Table(
         "max_batch_size": Key(int, "Most clips per generate call; 0 picks one from free GPU memory.", 0, 1024, default=0),
         "decoder": Key(str, "AudioGen decode loop: fast (static KV cache, per-sound seeds) or audiocraft (stock).",
                        choices=("fast", "audiocraft"), default="fast"),
+        "precision": Key(str, "AudioGen's transformer weights: auto (audiocraft's choice: float16 on a GPU, float32 on "
+                              "a CPU), float16 (the GPU layout anywhere; half the memory) or float32.",
+                         choices=("auto", "float16", "float32"), default="auto"),
     },
     "How sounds are generated on this machine.",
 )

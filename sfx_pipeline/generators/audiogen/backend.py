@@ -67,9 +67,10 @@ class AudioGenGenerator:
 
     def loaded(self) -> Any:
         if self._loaded is None:
-            from sfx_pipeline.generators.audiogen import runtime
+            from sfx_pipeline.generators.audiogen import loading
 
-            self._loaded = runtime.load(self.model, self.ctx.settings["device"], self.ctx.reporter)
+            self._loaded = loading.load(self.model, self.ctx.settings["device"], self.ctx.reporter,
+                                        self.ctx.settings.get("precision") or "auto")
         return self._loaded
 
     def run(self, jobs: Sequence[Job], reporter: Reporter) -> Iterator[Generated]:

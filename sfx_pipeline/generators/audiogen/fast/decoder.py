@@ -21,7 +21,7 @@ from sfx_pipeline.generators.audiogen.fast.audio import AudioDecoder
 from sfx_pipeline.generators.audiogen.fast.model import FastLM, unsupported_reason
 from sfx_pipeline.generators.audiogen.fast.sampling import uniform_draws
 from sfx_pipeline.generators.audiogen.fast.scheduler import Request, Scheduler
-from sfx_pipeline.generators.audiogen.fast.session import BUCKET, Layout, Session, autocast, round_up
+from sfx_pipeline.generators.audiogen.fast.session import BUCKET, Layout, Session, round_up
 from sfx_pipeline.generators.audiogen.fast.slots import delayed_columns
 
 Progress = Callable[[int, int], None]
@@ -133,7 +133,7 @@ class FastDecoder:
         return self._null
 
     def _autocast(self) -> Any:
-        return autocast(self.lm.device)
+        return self.lm.autocast()
 
     # for parity checks -------------------------------------------------------------------
 

@@ -2,8 +2,7 @@
 
 Each function mirrors the audiocraft code it replaces (`StreamingTransformerLayer.forward`
 with `norm_first`, `StreamingMultiheadAttention.forward` with `custom=True`) operation for
-operation: the same norms (called as modules, so under autocast they run in float32 as
-audiocraft's do), the same packed in-projection split "(p h d)", the same
+operation: the same norms (in float32, as CUDA's autocast runs audiocraft's), the same packed in-projection split "(p h d)", the same
 `scaled_dot_product_attention` with its default 1/sqrt(head_dim) scale. What differs is
 where keys come from (the static cache, with a mask, instead of a growing concatenation)
 and that the text's keys were projected once, when the asset took its slot.
@@ -16,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from sfx_pipeline.generators.audiogen.fast.kv_cache import KVCache
-from sfx_pipeline.generators.audiogen.fast.model import FastLM
+from sfx_pipeline.generators.audiogen.fast.model import FastLM, norm
 
 
 def _attend(attn: nn.Module, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: torch.Tensor,
@@ -89,9 +88,9 @@ def step_logits(lm: FastLM, cache: KVCache, tokens: torch.Tensor, positions: tor
     x = lm.embed(tokens) + lm.positions[positions]
     for index, layer in enumerate(lm.layers):
         x = x + layer.layer_scale_1(
-            self_attention(layer, index, layer.norm1(x), cache, rows, write_index, length, self_bias, heads, exact))
+            self_attention(layer, index, norm(layer.norm1, x), cache, rows, write_index, length, self_bias, heads, exact))
         if lm.cross:
             x = x + layer.layer_scale_cross(
-                cross_attention(layer, index, layer.norm_cross(x), cache, rows, heads, exact))
-        x = x + layer.layer_scale_2(feed_forward(layer, layer.norm2(x)))
+                cross_attention(layer, index, norm(layer.norm_cross, x), cache, rows, heads, exact))
+        x = x + layer.layer_scale_2(feed_forward(layer, norm(layer.norm2, x)))
     return lm.heads(x)

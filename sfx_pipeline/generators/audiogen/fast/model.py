@@ -10,10 +10,12 @@ fuser hands cross-attention the padded positions without a mask).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ContextManager
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -63,6 +65,10 @@ def unsupported_reason(lm: Any) -> str | None:
         return "waveform conditioning"
     if lm.out_norm is None:
         return "post-norm layers"
+    norms = [lm.out_norm] + [n for layer in transformer.layers
+                             for n in (layer.norm1, layer.norm2, getattr(layer, "norm_cross", layer.norm1))]
+    if not all(type(n) is nn.LayerNorm for n in norms):
+        return "a norm other than layer_norm"
     cross = bool(lm.fuser.fuse2cond.get("cross"))
     for layer in transformer.layers:
         attn = layer.self_attn
@@ -80,27 +86,50 @@ def unsupported_reason(lm: Any) -> str | None:
 
 
 class FastLM:
-    """A read-only view of an audiocraft LMModel for step-by-step decoding."""
+    """A read-only view of an audiocraft LMModel for step-by-step decoding.
+
+    Dtypes come from the modules that compute with them, never from the LM as a whole:
+    audiocraft's loader puts only the transformer in `cfg.dtype` (float16 on a GPU), while
+    the token embeddings, output norm, heads and text conditioner stay float32. So, as in
+    `LMModel.forward` under audiocraft's fp16 autocast:
+
+    - the residual stream has the embeddings' dtype (`dtype`, float32 in both layouts);
+    - attention and FFN compute in `compute_dtype`: float16 under autocast when the
+      transformer's weights are float16, else their own dtype; the KV cache holds that;
+    - norms run in float32 (CUDA's autocast rule for layer_norm), heads under autocast.
+    """
 
     def __init__(self, lm: Any, max_steps: int) -> None:
         from audiocraft.modules.transformer import create_sin_embedding
 
         self.lm = lm
-        first = next(lm.parameters())
-        self.device, self.dtype = first.device, first.dtype
         layers = list(lm.transformer.layers)
+        weight = layers[0].self_attn.in_proj_weight
+        self.device = weight.device
+        self.dtype = lm.emb[0].weight.dtype  # the residual stream's
+        self.half = weight.dtype == torch.float16  # compute under fp16 autocast, as audiocraft does on a GPU
+        self.compute_dtype = torch.float16 if self.half else weight.dtype
         self.shape = Shape(dim=lm.dim, heads=layers[0].self_attn.num_heads, layers=len(layers), n_q=lm.n_q,
                            card=lm.card, delays=tuple(lm.pattern_provider.delays))
         self.layers: list[nn.Module] = layers
         self.cross = layers[0].cross_attention is not None
         # audiocraft adds `positional_scale * create_sin_embedding(positions, dim, max_period,
-        # dtype=x.dtype)` at every step; the same elementwise function over all positions once
-        # gives the same values. Its length is fixed by the model, not by the batch, so no
-        # row's arithmetic depends on which other clips are decoded with it.
+        # dtype=x.dtype)` at every step, x being the embeddings' sum; the same elementwise
+        # function over all positions once gives the same values. Its length is fixed by the
+        # model, not by the batch, so no row's arithmetic depends on which other clips are
+        # decoded with it.
         positions = torch.arange(max_steps + 1, device=self.device).view(1, -1, 1)
         table = create_sin_embedding(positions, self.shape.dim, max_period=lm.transformer.max_period,
                                      dtype=self.dtype)
         self.positions = (lm.transformer.positional_scale * table)[0]  # [max_steps + 1, dim]
+
+    def autocast(self) -> ContextManager[object]:
+        """fp16 autocast when the transformer's weights are float16, on any device (audiocraft
+        enables it off the CPU, where its loader makes them float16). No weight cache: it
+        would not survive CUDA graph capture."""
+        if not self.half:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=torch.float16, cache_enabled=False)
 
     def embed(self, tokens: torch.Tensor) -> torch.Tensor:
         """[rows, n_q] token ids -> [rows, dim]: audiocraft's `sum(emb[k](sequence[:, k]))`, same order."""
@@ -108,7 +137,7 @@ class FastLM:
 
     def heads(self, x: torch.Tensor) -> torch.Tensor:
         """[rows, dim] -> [rows, n_q, card] logits: out_norm, then one linear per codebook."""
-        out = self.lm.out_norm(x)
+        out = norm(self.lm.out_norm, x)
         return torch.stack([linear(out) for linear in self.lm.linears], dim=1)
 
     def cross_source(self, attributes: list[Any]) -> torch.Tensor:
@@ -120,7 +149,11 @@ class FastLM:
         tensors = provider(provider.tokenize(attributes))
         empty = torch.zeros(len(attributes), 0, self.shape.dim, device=self.device, dtype=self.dtype)
         _, source = self.lm.fuser(empty, tensors)
-        return source[0] if source is not None else empty[0]  # no cross-attention: nothing to attend to
+        if source is None:  # no cross-attention: nothing to attend to
+            return empty[0].to(self.compute_dtype)
+        # The conditioner's dtype is its own (float32 weights, fp16 out of an autocast linear):
+        # cross-attention computes in the transformer's, which is what its projections produce.
+        return source[0].to(self.compute_dtype)
 
     @staticmethod
     def null_attributes(attributes: list[Any]) -> list[Any]:
@@ -128,3 +161,12 @@ class FastLM:
         from audiocraft.modules.conditioners import ClassifierFreeGuidanceDropout
 
         return ClassifierFreeGuidanceDropout(p=1.0)(attributes)
+
+
+def norm(module: nn.LayerNorm, x: torch.Tensor) -> torch.Tensor:
+    """`module(x)` computed in float32, as CUDA's autocast runs layer_norm (it casts the input and
+    the weights up): the same values on a GPU, and the CPU's autocast, which has no such rule,
+    gets float16 weights with a float32 input to work too."""
+    weight = None if module.weight is None else module.weight.float()
+    bias = None if module.bias is None else module.bias.float()
+    return F.layer_norm(x.float(), module.normalized_shape, weight, bias, module.eps)

@@ -19,7 +19,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from dataclasses import dataclass
 from typing import ContextManager
@@ -36,14 +35,6 @@ from sfx_pipeline.generators.audiogen.fast.slots import SlotState, to_device
 BUCKET = 64  # attention lengths are multiples of this (one CUDA graph each)
 TILE = 8  # rows per block in exact mode: 4 slots, each a conditioned and a null row
 TEXT_ROUND = {True: 64, False: 16}  # text key capacity granularity, exact / bucketed (16: fp16 mask alignment)
-
-
-def autocast(device: torch.device) -> ContextManager[object]:
-    """audiocraft generates under fp16 autocast on any device but the CPU; so does this. No weight
-    cache: the weights are fp16 already there, and a cache would not survive graph capture."""
-    if device.type == "cpu":
-        return contextlib.nullcontext()
-    return torch.autocast(device.type, dtype=torch.float16, cache_enabled=False)
 
 
 def round_up(value: int, multiple: int) -> int:
@@ -81,7 +72,7 @@ class Session:
     def __init__(self, lm: FastLM, layout: Layout, null_source: torch.Tensor, use_graphs: bool) -> None:
         self.lm, self.layout = lm, layout
         shape = lm.shape
-        self.cache = KVCache(shape, layout.rows, layout.capacity, layout.text_capacity, lm.device, lm.dtype)
+        self.cache = KVCache(shape, layout.rows, layout.capacity, layout.text_capacity, lm.device, lm.compute_dtype)
         self.state = SlotState(shape, layout.slots, layout.capacity, lm.device)
         with self.autocast():
             # The null condition is the same for every asset: its rows' text keys are set once.
@@ -107,7 +98,7 @@ class Session:
             return None
 
     def autocast(self) -> ContextManager[object]:
-        return autocast(self.lm.device)
+        return self.lm.autocast()
 
     def admit(self, placed: list[tuple[int, Request]], sources: list[torch.Tensor], uniforms: list[torch.Tensor]) -> None:
         """Put requests in their slots: parameters, random draws, and their text's keys, projected once."""
@@ -141,7 +132,7 @@ class Session:
         state, slots = self.state, self.layout.slots
         positions = state.positions.repeat(2)
         tokens = state.tokens.repeat(2, 1)
-        bias = self_attention_bias(positions, length, self.lm.dtype)
+        bias = self_attention_bias(positions, length, self.lm.compute_dtype)
         tile = self.layout.tile or self.layout.rows
         exact = self.layout.tile is not None
         parts = [layers.step_logits(self.lm, self.cache, tokens[a:a + tile], positions[a:a + tile],
