@@ -229,22 +229,32 @@ def _cache_gc(args: argparse.Namespace, reporter: Reporter) -> int:
 def _doctor_cmd(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("doctor", help="can this machine run AudioGen? each problem with its fix")
     _project_arg(p)
+    p.add_argument("--smoke", action="store_true",
+                   help="also load the configured model and generate one 1 s sound with it (pass or fail, and the time)")
     p.set_defaults(run=_doctor)
 
 
 def _doctor(args: argparse.Namespace, reporter: Reporter) -> int:
     from sfx_pipeline import doctor, schema
+    from sfx_pipeline.config import cache_dir as default_cache_dir
     from sfx_pipeline.config import find_root, load
     from sfx_pipeline.errors import ProjectNotFound
 
     try:
-        generator = load(find_root(args.project or Path.cwd())).generator
+        config = load(find_root(args.project or Path.cwd()))
+        generator, cache_dir = config.generator, config.cache_dir
     except ProjectNotFound:
-        generator = schema.defaults(schema.GENERATOR)
+        generator, cache_dir = schema.defaults(schema.GENERATOR), default_cache_dir(Path.cwd(), None)
         print("info  no sfx-pipeline.toml here: checking the default model")
     findings = doctor.run(generator["model"], generator["device"])
     for finding in findings:
-        print(finding)
+        print(finding, flush=True)
+    if args.smoke and any(f.level == doctor.FAIL for f in findings):
+        print("info  smoke test skipped: fix the failures above first")
+    elif args.smoke:
+        print(f"info  smoke test: loading {generator['model']} and generating one sound...", flush=True)
+        findings = findings + doctor.smoke(generator, cache_dir)
+        print(findings[-1])
     return EXIT_ERROR if any(f.level == doctor.FAIL for f in findings) else EXIT_OK
 
 

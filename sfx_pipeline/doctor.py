@@ -1,7 +1,8 @@
 """`sfx-pipeline doctor`: can this machine run AudioGen, and if not, what exactly to do.
 
-Each check is a small function returning Findings; nothing here loads the model, so it
-answers in seconds even on a machine that would need minutes to generate.
+Each check is a small function returning Findings; none of them loads the model, so it
+answers in seconds even on a machine that would need minutes to generate. `--smoke` then
+loads it and generates one short sound, the only way to know that generation works here.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ import importlib
 import os
 import platform
 import sys
+import time
 from dataclasses import dataclass
-from typing import Callable
+from pathlib import Path
+from typing import Any, Callable
 
 from sfx_pipeline.generators.audiogen import availability
 from sfx_pipeline.generators.audiogen.batching import FRAME_RATE, clips_that_fit
@@ -121,3 +124,66 @@ CHECKS: list[Callable[[Facts], list[Finding]]] = [
 def run(model: str, device: str) -> list[Finding]:
     facts = Facts(model, device)
     return [finding for check in CHECKS for finding in check(facts)]
+
+
+# --smoke: one real sound --------------------------------------------------------------------
+
+SMOKE_PROMPT = "a wooden door slams shut"
+SMOKE_SECONDS = 1.0
+
+
+def smoke(settings: dict[str, Any], cache_dir: Path) -> list[Finding]:
+    """Generate one short sound with the configured model, device, precision and decoder,
+    through the same backend a build uses, keeping nothing: pass or fail, and how long it took."""
+    from sfx_pipeline.errors import UserError
+    from sfx_pipeline.report import QuietReporter
+
+    reporter = QuietReporter()
+    started = time.perf_counter()
+    try:
+        result = _generate_one(settings, cache_dir, reporter)
+    except UserError as exc:  # the model could not load: its message carries the fix
+        return [Finding(FAIL, f"smoke test: {exc.message}", exc.hint)]
+    except Exception as exc:  # noqa: BLE001 - doctor reports what a build would hit, it does not crash on it
+        return [Finding(FAIL, f"smoke test: {type(exc).__name__}: {exc}", SMOKE_FIX)]
+    elapsed = time.perf_counter() - started
+    loads = [line for line in reporter.lines if line.startswith("loaded AudioGen")]
+    how = f"decoder {settings.get('decoder') or 'fast'}; {'; '.join(loads) or 'no model loaded'}"
+    if result.audio is None:
+        return [Finding(FAIL, f"smoke test failed after {elapsed:.1f} s ({how}): {result.error}", SMOKE_FIX)]
+    problem = _audio_problem(result.audio, result.rate)
+    if problem:
+        return [Finding(FAIL, f"smoke test made audio, but {problem} ({how})", SMOKE_FIX)]
+    return [Finding(OK, f"smoke test: {SMOKE_SECONDS:g} s sound generated in {elapsed:.1f} s in all ({how})")]
+
+
+SMOKE_FIX = ('try [generator] decoder = "audiocraft" to tell whether the fast decoder is at fault, and report '
+             "this output with `sfx-pipeline doctor` above it")
+
+
+def _generate_one(settings: dict[str, Any], cache_dir: Path, reporter: Any) -> Any:
+    from sfx_pipeline import schema
+    from sfx_pipeline.descriptor import GenerationParams, OutputParams, SoundSpec
+    from sfx_pipeline.generators import Context, Job
+    from sfx_pipeline.generators.audiogen.backend import AudioGenGenerator
+
+    defaults = schema.defaults(schema.GENERATION)
+    generation = GenerationParams(*(defaults[k] for k in ("temperature", "top_k", "top_p", "cfg_coef")))
+    spec = SoundSpec(name="doctor-smoke", descriptor="", entry="", prompt=SMOKE_PROMPT, duration=SMOKE_SECONDS,
+                     seed=1, seed_from_name=False, backend="audiogen", model=settings["model"], generation=generation,
+                     output=OutputParams(48000, 16, None, -1.0, 0.0, 0.0), output_path="")
+    generator = AudioGenGenerator(Context(settings, cache_dir, reporter), settings["model"], identity="doctor-smoke")
+    return next(iter(generator.run([Job(spec, "doctor-smoke")], reporter)))
+
+
+def _audio_problem(audio: Any, rate: int) -> str:
+    import numpy as np
+
+    expected = int(SMOKE_SECONDS * rate)
+    if abs(len(audio) - expected) > rate // 50:
+        return f"{len(audio)} samples where {expected} were expected"
+    if not np.isfinite(audio).all():
+        return "it holds NaN or infinite samples"
+    if float(np.abs(audio).max()) == 0.0:
+        return "it is silent"
+    return ""

@@ -120,3 +120,27 @@ def test_a_users_build_command_generates_with_the_gpu_layout(project: GameProjec
     assert done.returncode == 0, done.stderr
     assert doc["counts"]["generated"] == 1 and doc["counts"]["failed"] == 0
     assert decode(project.wav("audio/rain.wav").read_bytes()).frames == 24000
+
+
+@pytest.mark.parametrize("decoder", ["fast", "audiocraft"])
+def test_doctor_smoke_generates_one_sound_with_the_configured_decoder(project: GameProject, half_checkpoint: Path,
+                                                                       decoder: str) -> None:
+    use_audiogen(project, half_checkpoint, f'precision = "float16"\ndecoder = "{decoder}"')
+    run = project.run("doctor", "--smoke")
+    assert run.code == 0, run.out
+    assert "ok    smoke test: 1 s sound generated in" in run.out
+    assert f"decoder {decoder}; loaded AudioGen" in run.out and "on cpu (float16)" in run.out
+    assert not list(project.root.rglob("*.wav")) and not (project.root / "sfx-pipeline.lock").exists()
+
+
+def test_doctor_smoke_reports_a_model_that_cannot_load_with_its_fix(project: GameProject, half_checkpoint: Path,
+                                                                   tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "compression_state_dict.bin").write_bytes((half_checkpoint / "compression_state_dict.bin").read_bytes())
+    (broken / "state_dict.bin").write_bytes((half_checkpoint / "state_dict.bin").read_bytes()[:4096])  # a cut download
+    use_audiogen(project, broken)
+    run = project.run("doctor", "--smoke")
+    assert run.code == 1
+    assert "fail  smoke test: cannot load the model folder" in run.out
+    assert "fix: it must hold state_dict.bin and compression_state_dict.bin" in run.out
