@@ -16,13 +16,14 @@ from pathlib import Path
 
 from sfx_pipeline import descriptor, scan
 from sfx_pipeline.atomic import write_atomic
-from sfx_pipeline.descriptor import SoundSpec, derived_seed
+from sfx_pipeline.descriptor import derived_seed
 from sfx_pipeline.errors import UserError
 from sfx_pipeline.keys import target
 from sfx_pipeline.produce import Producer
 from sfx_pipeline.project import Project
 from sfx_pipeline.config import ProjectConfig
 from sfx_pipeline.schema import suggest
+from sfx_pipeline.sound import SoundSpec
 from sfx_pipeline.tomlfile import read_toml
 
 FOLDER = "sfx-audition"

@@ -15,12 +15,12 @@ from sfx_pipeline import lock as lock_mod
 from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.errors import Problem
 from sfx_pipeline.hashing import digest
-from sfx_pipeline.keys import Target
 from sfx_pipeline.lock import LockEntry
 from sfx_pipeline.paths import fold, inside
 from sfx_pipeline.plan import FRESH, MODIFIED, ORPHAN, PENDING, STALE, Action
 from sfx_pipeline.produce import Producer
 from sfx_pipeline.project import Project, Survey, selected
+from sfx_pipeline.sound import Target
 
 _LOCK_FLUSH_SECONDS = 1.0  # rewrite the lock at most this often while building
 

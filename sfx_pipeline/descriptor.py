@@ -18,51 +18,11 @@ from sfx_pipeline import schema
 from sfx_pipeline.config import LEVEL_CLASH, LEVEL_KEYS, ProjectConfig
 from sfx_pipeline.errors import Problem
 from sfx_pipeline.paths import name_problem, relative_path_problem
+# SoundSpec and SUFFIX are re-exported for the modules that still import them from here.
+from sfx_pipeline.sound import SUFFIX, GenerationParams, OutputParams, SoundSpec
 from sfx_pipeline.tomlfile import TomlDoc, read_toml
 
-SUFFIX = ".sfx.toml"
 BUILTIN_LEVEL = {"peak_db": -1.0}
-
-
-@dataclass(frozen=True)
-class GenerationParams:
-    temperature: float
-    top_k: int
-    top_p: float
-    cfg_coef: float
-
-
-@dataclass(frozen=True)
-class OutputParams:
-    sample_rate: int
-    bit_depth: int
-    gain_db: float | None  # exactly one of gain_db / peak_db / loudness is set
-    peak_db: float | None
-    fade_in: float
-    fade_out: float
-    loudness: float | None = None
-    true_peak_db: float = -1.0
-    trim: bool = False
-    loop: bool = False
-    loop_crossfade: float = 0.25
-
-
-@dataclass(frozen=True)
-class SoundSpec:
-    """One asset, fully resolved: everything the build needs, nothing it must look up."""
-
-    name: str
-    descriptor: str  # project-relative path of the .sfx.toml
-    entry: str  # "" for a one-sound file, else "sound[i]": where in the file it came from
-    prompt: str
-    duration: float
-    seed: int
-    seed_from_name: bool
-    backend: str  # as requested: auto | procedural | audiogen
-    model: str
-    generation: GenerationParams
-    output: OutputParams
-    output_path: str  # project-relative, '/'-separated
 
 
 @dataclass

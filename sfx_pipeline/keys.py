@@ -7,11 +7,10 @@ so renaming an asset regenerates nothing, and a fade change never reaches the GP
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sfx_pipeline.descriptor import SoundSpec
 from sfx_pipeline.hashing import key_of
+from sfx_pipeline.sound import SoundSpec, Target
 
 if TYPE_CHECKING:
     from sfx_pipeline.generators import Generator
@@ -37,20 +36,6 @@ def generation_fields(spec: SoundSpec, generator: Generator) -> dict[str, Any]:
         "seed": spec.seed,
         **generator.key_fields(spec),
     }
-
-
-@dataclass(frozen=True)
-class Target:
-    """A spec with its resolved backend and both keys: everything the plan compares."""
-
-    spec: SoundSpec
-    backend: str
-    placeholder: bool
-    generation: dict[str, Any]
-    generation_key: str
-    render: dict[str, Any]
-    render_key: str
-    pending: str = ""  # why this sound cannot be rebuilt here (its backend cannot run), if it must wait
 
 
 def target(spec: SoundSpec, generator: Generator) -> Target:

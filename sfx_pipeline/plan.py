@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from sfx_pipeline.errors import Problem
-from sfx_pipeline.keys import Target
 from sfx_pipeline.lock import Lock, LockEntry
 from sfx_pipeline.paths import fold
+from sfx_pipeline.sound import Target
 
 FRESH, STALE, MODIFIED, ORPHAN, ERROR = "fresh", "stale", "modified", "orphan", "error"
 PENDING = "pending"  # stale, but its backend cannot run here: the sound it has is kept

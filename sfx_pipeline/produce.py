@@ -19,8 +19,8 @@ from sfx_pipeline.audio.render import render
 from sfx_pipeline.cache import Cache
 from sfx_pipeline.errors import ModelUnavailable
 from sfx_pipeline.generators import Generated, Generator, Generators, Job
-from sfx_pipeline.keys import Target
 from sfx_pipeline.report import Reporter
+from sfx_pipeline.sound import Target
 
 GENERATED, CACHED = "generated", "cached"
 

@@ -14,9 +14,10 @@ from typing import Any
 
 from sfx_pipeline import schema
 from sfx_pipeline.config import ProjectConfig
-from sfx_pipeline.descriptor import SUFFIX, GenerationParams, OutputParams, Parsed, SoundSpec, parse
+from sfx_pipeline.descriptor import Parsed, parse
 from sfx_pipeline.errors import Problem
 from sfx_pipeline.paths import fold
+from sfx_pipeline.sound import SUFFIX, GenerationParams, OutputParams, SoundSpec
 from sfx_pipeline.state import StatMemo
 
 

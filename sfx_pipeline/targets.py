@@ -19,11 +19,12 @@ import os
 from pathlib import Path
 
 from sfx_pipeline import schema
-from sfx_pipeline.descriptor import Parsed, SoundSpec
+from sfx_pipeline.descriptor import Parsed
 from sfx_pipeline.errors import ModelUnavailable, Problem
 from sfx_pipeline.generators import REGISTRY, Generator, Generators
-from sfx_pipeline.keys import Target, identity, recalled, remembered, target
+from sfx_pipeline.keys import identity, recalled, remembered, target
 from sfx_pipeline.lock import Lock
+from sfx_pipeline.sound import SoundSpec, Target
 from sfx_pipeline.state import StatMemo
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from sfx_pipeline.descriptor import GenerationParams, OutputParams, SoundSpec
+from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec
 from sfx_pipeline.generators import Job
 from sfx_pipeline.generators.audiogen.batching import frames_for, plan_batches
 

@@ -13,7 +13,7 @@ import pytest
 from sfx_pipeline.audio import loudness
 from sfx_pipeline.audio.render import render
 from sfx_pipeline.audio.wav import decode
-from sfx_pipeline.descriptor import GenerationParams, OutputParams, SoundSpec
+from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec
 from sfx_pipeline.generators.procedural import synthesize
 
 from conftest import GameProject

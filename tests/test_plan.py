@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from sfx_pipeline.descriptor import GenerationParams, OutputParams, SoundSpec
+from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec
 from sfx_pipeline.errors import Problem
 from sfx_pipeline.generators.procedural.backend import ProceduralGenerator
-from sfx_pipeline.keys import Target, target
+from sfx_pipeline.keys import target
 from sfx_pipeline.lock import Lock, LockEntry
 from sfx_pipeline.plan import plan, summary
 

@@ -16,7 +16,7 @@ from sfx_pipeline.audio.loop import LOOP_END, LOOP_START
 from sfx_pipeline.audio.quantize import to_pcm
 from sfx_pipeline.audio.signal import Signal
 from sfx_pipeline.audio.wav import Loop, WavFile, encode
-from sfx_pipeline.descriptor import SoundSpec
+from sfx_pipeline.sound import SoundSpec
 
 Step = Callable[[Signal, SoundSpec], Signal]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sfx_pipeline.descriptor import SoundSpec
+from sfx_pipeline.sound import SoundSpec
 
 
 class Engine:

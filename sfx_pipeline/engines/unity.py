@@ -13,7 +13,7 @@ import hashlib
 from pathlib import Path, PurePosixPath
 
 from sfx_pipeline.atomic import write_atomic
-from sfx_pipeline.descriptor import SoundSpec
+from sfx_pipeline.sound import SoundSpec
 from sfx_pipeline.engines import Engine
 
 # AudioImporter loadType / compressionFormat values (REFERENCE.md)

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator, Protocol, Sequence
 
 import numpy as np
 
-from sfx_pipeline.descriptor import SoundSpec
+from sfx_pipeline.sound import SoundSpec
 from sfx_pipeline.report import Reporter
 
 

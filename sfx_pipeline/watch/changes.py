@@ -23,7 +23,7 @@ from watchdog.events import (
 )
 
 from sfx_pipeline.config import CONFIG_NAME, ProjectConfig
-from sfx_pipeline.descriptor import SUFFIX
+from sfx_pipeline.sound import SUFFIX
 
 DESCRIPTOR, CONFIG, FOLDER = "descriptor", "config", "folder"
 

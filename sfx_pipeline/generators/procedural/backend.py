@@ -12,7 +12,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from sfx_pipeline.descriptor import SoundSpec
+from sfx_pipeline.sound import SoundSpec
 from sfx_pipeline.generators import Generated, Job
 from sfx_pipeline.generators.procedural.synth import VERSION, synthesize
 from sfx_pipeline.report import Reporter
