@@ -19,8 +19,9 @@ from sfx_pipeline.lock import LockEntry
 from sfx_pipeline.paths import fold, inside
 from sfx_pipeline.plan import FRESH, MODIFIED, ORPHAN, PENDING, STALE, Action
 from sfx_pipeline.produce import Producer
-from sfx_pipeline.project import Project, Survey, selected
+from sfx_pipeline.project import Project, Survey, check_selection, selected
 from sfx_pipeline.sound import Target
+from sfx_pipeline.state import make_state_dir
 
 _LOCK_FLUSH_SECONDS = 1.0  # rewrite the lock at most this often while building
 
@@ -80,8 +81,7 @@ class Report:
 
 def build(project: Project, options: Options) -> Report:
     """Hold the project's build lock, so a hook and `watch` never interleave writes."""
-    path = project.config.state_dir / "build.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = make_state_dir(project.config.state_dir) / "build.lock"
     guard = FileLock(str(path))
     try:
         guard.acquire(timeout=1)
@@ -108,6 +108,7 @@ class Builder:
 
     def run(self) -> Report:
         start = time.perf_counter()
+        check_selection(self.survey.actions, self.options.only)
         todo = [a for a in self.survey.actions if selected(a, self.options.only)]
         try:
             if self.options.dry_run:

@@ -19,7 +19,7 @@ from sfx_pipeline import engines, scan
 from sfx_pipeline import lock as lock_mod
 from sfx_pipeline.audio.provenance import render_key_in
 from sfx_pipeline.cache import Cache
-from sfx_pipeline.errors import Problem
+from sfx_pipeline.errors import Problem, UserError
 from sfx_pipeline.generators import Generators
 from sfx_pipeline.plan import Action, plan
 from sfx_pipeline.report import Reporter
@@ -114,3 +114,14 @@ def selected(action: Action, patterns: list[str]) -> bool:
     elif action.entry:
         names += [action.entry.name, action.entry.descriptor]
     return any(fnmatch.fnmatchcase(n, p) for n in names for p in patterns)
+
+
+def check_selection(actions: list[Action], patterns: list[str]) -> None:
+    """An --only pattern that matches nothing is a typo far more often than a wish to do
+    nothing: stop and say so, as `cargo build -p` does for an unknown package."""
+    unmatched = [p for p in patterns if not any(selected(a, [p]) for a in actions)]
+    if unmatched:
+        listed = ", ".join(repr(p) for p in unmatched)
+        raise UserError(f"--only {listed} matches no asset",
+                        "a pattern is a glob over the asset name, its output path or its descriptor path, "
+                        "e.g. 'door*' or 'sfx/ui/*'; `sfx-pipeline status --all` lists them")

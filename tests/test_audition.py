@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from sfx_pipeline.audio import provenance
 from sfx_pipeline.audio.wav import decode
 
@@ -66,7 +68,9 @@ def test_mistakes_are_explained(project: GameProject) -> None:
     project.run("audition", "steps_02", "--takes", "1")
     run = project.run("pick", "steps_02", "1")
     assert run.code == 1 and "one of the variations" in run.err
-    assert project.run("audition", "door", "--takes", "0").code == 1
+    with pytest.raises(SystemExit) as exit_:  # a usage error, with the audition command's usage
+        project.run("audition", "door", "--takes", "0")
+    assert exit_.value.code == 64 and "ask for 1 to 32 takes" in project.capsys.readouterr().err
 
 
 def test_pick_keeps_windows_line_endings(project: GameProject) -> None:

@@ -101,7 +101,7 @@ def test_a_bad_descriptor_fails_alone(project: GameProject) -> None:
     run = project.run("build")
     assert run.code == 1
     assert "error      sfx/broken.sfx.toml:2:1: duration: 99 is out of range: 0.5 to 30" in run.out
-    assert "3 installed (3 generated, 0 from cache)" in run.out and "1 errors" in run.out
+    assert "3 installed (3 generated, 0 from cache)" in run.out and ", 1 error in " in run.out
     assert len(list((project.root / "audio").glob("*.wav"))) == 3
 
 

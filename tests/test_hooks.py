@@ -122,7 +122,7 @@ def test_a_file_the_user_changed_is_kept_unless_forced(tmp_path: Path, run, kind
 def test_unknown_kind_is_an_argparse_error(run, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         run("hook", "install", "unreal")
-    assert exc.value.code == 2
+    assert exc.value.code == 64  # a usage error (EX_USAGE)
     assert "invalid choice: 'unreal'" in capsys.readouterr().err
 
 
@@ -343,7 +343,7 @@ def test_unity_classes_match_the_documents_field_by_field(unity_root: Path, docu
 
 
 def _build_options() -> set[str]:
-    parser = cli._parser()
+    parser = cli.parser()
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     build = commands.choices["build"]
     return {option for action in build._actions for option in action.option_strings}

@@ -27,7 +27,9 @@ from watchdog.events import (
     FileOpenedEvent,
 )
 
-from sfx_pipeline import cli, watch
+from sfx_pipeline import cli
+from sfx_pipeline.cli.commands.watch import shows
+from sfx_pipeline.cli.output import Output
 from sfx_pipeline import lock as lock_mod
 from sfx_pipeline.audio import provenance
 from sfx_pipeline.audio.wav import decode
@@ -262,7 +264,7 @@ def watching(root: Path, poll: float | None = None, options: Options | None = No
              reporter=None) -> Iterator[Watching]:
     project = Project(root, reporter or QuietReporter())
     rebuilds: list[Rebuild] = []
-    session = Session(project, options, Settings(poll=poll), on_build=rebuilds.append)
+    session = Session(project, options, Settings(poll=poll), on_build=rebuilds.append, show=shows(Output()))
     w = Watching(session, project, rebuilds)
 
     def run() -> None:
@@ -570,10 +572,8 @@ def test_only_passes_through_to_each_build(project: GameProject) -> None:
 # the command ------------------------------------------------------------------------------
 
 @pytest.fixture
-def with_watch(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The `watch` command, whether or not cli.py registers it yet."""
-    if watch.register not in cli._COMMANDS:
-        monkeypatch.setattr(cli, "_COMMANDS", [*cli._COMMANDS, watch.register])
+def with_watch() -> None:
+    """The `watch` command is registered like every other."""
 
 
 def test_the_help_says_when_polling_is_needed(with_watch: None, capsys: pytest.CaptureFixture[str]) -> None:
@@ -589,7 +589,7 @@ def test_bad_seconds_are_refused(with_watch: None, project: GameProject) -> None
     for args in (["--settle", "-1"], ["--settle", "soon"], ["--poll", "0"]):
         with pytest.raises(SystemExit) as exit_:
             cli.main(["watch", "--project", str(project.root), *args])
-        assert exit_.value.code == 2
+        assert exit_.value.code == 64  # a usage error (EX_USAGE), never 2 ("stale")
 
 
 def test_a_broken_config_at_start_is_an_error(with_watch: None, project: GameProject) -> None:
@@ -599,11 +599,7 @@ def test_a_broken_config_at_start_is_an_error(with_watch: None, project: GamePro
 
 
 def watch_process(root: Path, *args: str) -> subprocess.Popen:
-    if watch.register in cli._COMMANDS:
-        argv = [sys.executable, "-m", "sfx_pipeline"]
-    else:  # until cli.py lists the command: the same entry point, with it registered first
-        argv = [sys.executable, "-c", "import sys; from sfx_pipeline import cli, watch; "
-                "cli._COMMANDS.append(watch.register); sys.exit(cli.main())"]
+    argv = [sys.executable, "-m", "sfx_pipeline"]
     return subprocess.Popen([*argv, "watch", "--project", str(root), *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=os.environ.copy())
 

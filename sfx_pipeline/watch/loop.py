@@ -12,7 +12,6 @@ import threading
 from dataclasses import dataclass
 from typing import Callable
 
-from sfx_pipeline import show
 from sfx_pipeline.build import Options, Report, build
 from sfx_pipeline.config import CONFIG_NAME, ProjectConfig
 from sfx_pipeline.errors import UserError
@@ -36,7 +35,7 @@ class Rebuild:
 
 
 def show_build(report: Report) -> None:
-    show.build(report, dry_run=False)
+    """The library prints nothing; the command line passes its own (cli/commands/watch.py)."""
 
 
 class Loop:

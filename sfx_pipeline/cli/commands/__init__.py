@@ -1,0 +1,23 @@
+"""The registry: every command, in the order `--help` lists them. A new command is a
+module in this folder that defines `COMMAND` (see cli/command.py), plus its line here."""
+
+from __future__ import annotations
+
+from sfx_pipeline.cli.command import Command
+from sfx_pipeline.cli.commands import (
+    audition, build, cache, doctor, hook, import_manifest, init, pick, schema, status, watch,
+)
+
+COMMANDS: tuple[Command, ...] = (
+    build.COMMAND,
+    status.COMMAND,
+    watch.COMMAND,
+    init.COMMAND,
+    import_manifest.COMMAND,
+    audition.COMMAND,
+    pick.COMMAND,
+    cache.COMMAND,
+    doctor.COMMAND,
+    hook.COMMAND,
+    schema.COMMAND,
+)

@@ -1,0 +1,128 @@
+"""What people read: status tables, build summaries, sizes, as lines of text. The Output
+prints them (stdout) or, under --json, prints the document instead."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Callable, Iterator
+
+from sfx_pipeline.cli.output import Important
+from sfx_pipeline.plan import ERROR, FRESH, Action
+from sfx_pipeline.report import QuietReporter, Reporter
+
+if TYPE_CHECKING:
+    from sfx_pipeline.build import Report, Result
+
+Paint = Callable[[str, str], str]
+
+
+_IMPORTANT = {ERROR, "failed", "kept", "orphan", "modified"}
+
+
+def _mark(text: str, status: str) -> str:
+    return Important(text) if status in _IMPORTANT else text
+
+
+def _plain(text: str, style: str) -> str:
+    return text
+
+
+def plural(n: int, one: str, many: str = "") -> str:
+    """'1 error', '2 errors'."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def status(actions: list[Action], show_fresh: bool, paint: Paint = _plain) -> Iterator[str]:
+    for a in actions:
+        if a.status == FRESH and not show_fresh:
+            continue
+        if a.status == ERROR and a.problem:
+            yield Important(f"{paint(f'{ERROR:9}', ERROR)} {a.problem}")
+            continue
+        note = "; ".join(a.reasons)
+        placeholder = " [placeholder]" if a.target and a.target.placeholder else ""
+        yield _mark(f"{paint(f'{a.status:9}', a.status)} {a.output}{placeholder}" + (f"  ({note})" if note else ""),
+                    a.status)
+
+
+_STATUS_WORDS = {"fresh": ("fresh", "fresh"), "stale": ("stale", "stale"), "pending": ("pending", "pending"),
+                 "modified": ("modified", "modified"), "orphan": ("orphan", "orphans"), "error": ("error", "errors")}
+
+
+def counts_line(counts: dict[str, int]) -> str:
+    parts = [plural(n, *_STATUS_WORDS.get(label, (label, label))) for label, n in counts.items() if n]
+    return ", ".join(parts) if parts else "no sound descriptors found (add *.sfx.toml files to the descriptor folders)"
+
+
+def build(report: "Report", dry_run: bool, paint: Paint = _plain, verbose: bool = False) -> Iterator[str]:
+    for r in report.results:
+        if r.outcome == "fresh" and not verbose:
+            continue
+        yield _mark(result_line(r, paint), r.outcome)
+    for problem in report.problems:
+        yield Important(f"{paint(f'{ERROR:10}', ERROR)} {problem}")
+    yield build_summary(report, dry_run)
+
+
+def result_line(r: "Result", paint: Paint = _plain) -> str:
+    detail = "; ".join(r.reasons)
+    if r.message:
+        detail = f"{detail}: {r.message}" if detail else r.message
+    placeholder = " [placeholder]" if r.placeholder else ""
+    return f"{paint(f'{r.outcome:10}', r.outcome)} {r.output}{placeholder}" + (f"  ({detail})" if detail else "")
+
+
+def build_summary(report: "Report", dry_run: bool) -> str:
+    c = report.counts()
+    if dry_run:
+        would = report.count("would build")
+        return (f"dry run: {would} to build, {c['fresh']} fresh, {c['kept']} kept, "
+                f"{plural(c['errors'], 'error')}; nothing written")
+    parts = [f"{c['installed']} installed ({c['generated']} generated, {c['reused']} from cache)", f"{c['fresh']} fresh"]
+    words = {"kept": ("kept", "kept"), "pruned": ("pruned", "pruned"), "orphans": ("orphan", "orphans"),
+             "failed": ("failed", "failed"), "errors": ("error", "errors")}
+    for key, (one, many) in words.items():
+        if c[key]:
+            parts.append(plural(c[key], one, many))
+    line = ", ".join(parts) + f" in {report.seconds:.2f} s"
+    if report.audio_seconds and report.generate_seconds:
+        line += (f"; generated {report.audio_seconds:.1f} s of audio at "
+                 f"{report.audio_seconds / report.generate_seconds:.1f}x real time")
+    new = sum(1 for r in report.results if r.placeholder and r.outcome in ("generated", "cached"))
+    if new:
+        these = "it is a procedural placeholder" if new == 1 else f"{new} of them are procedural placeholders"
+        line += (f"\n{these} ({c['placeholders']} in the project); "
+                 "a build where AudioGen loads replaces them")
+    return line
+
+
+def build_json(report: "Report", reporter: Reporter) -> dict[str, object]:
+    return {
+        "counts": report.counts(),
+        "seconds": round(report.seconds, 3),
+        "audio_seconds_generated": round(report.audio_seconds, 3),
+        "assets": [r.to_json() for r in report.results],
+        "problems": [p.to_json() for p in report.problems],
+        "messages": reporter.lines if isinstance(reporter, QuietReporter) else [],
+        "exit_code": report.exit_code,
+    }
+
+
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+def size(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def parse_size(text: str) -> int:
+    from sfx_pipeline.errors import UserError
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*", text.upper())
+    if not match:
+        raise UserError(f"--max-size {text!r} is not a size", "write it like 500M or 2G")
+    return int(float(match.group(1)) * _UNITS[match.group(2)])
