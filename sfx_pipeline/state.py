@@ -21,6 +21,17 @@ from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.hashing import digest
 
 _RACY_SECONDS = 2.0
+_IGNORE = b"# per-machine state of sfx-pipeline; never commit it\n*\n"
+
+
+def make_state_dir(folder: Path) -> Path:
+    """Create the state folder with the .gitignore that keeps it out of commits, whoever
+    creates it first (a build's lock file, a memo), so `git add -A` never picks it up."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        write_atomic(ignore, _IGNORE, durable=False)
+    return folder
 
 
 class StatMemo:
@@ -65,10 +76,7 @@ class StatMemo:
     def save(self) -> None:
         if not self._dirty:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        ignore = self.path.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# per-machine state of sfx-pipeline; never commit it\n*\n", encoding="utf-8")
+        make_state_dir(self.path.parent)
         doc = {"context": self.context, "files": self._known}
         write_atomic(self.path, json.dumps(doc, sort_keys=True).encode(), durable=False)
         self._dirty = False

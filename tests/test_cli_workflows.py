@@ -1,0 +1,37 @@
+"""Workflows a new user runs, end to end, with the messages they read."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from sfx_pipeline.cli import main
+
+from conftest import GameProject
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_the_state_folder_is_never_staged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    game = tmp_path / "game"
+    assert main(["init", "--engine", "godot", str(game)]) == 0
+    assert main(["build", "-C", str(game), "-q", "--only", "sfx/ui/*"]) == 0
+    assert (game / ".sfx-pipeline" / "build.lock").exists()  # written the moment the build began
+    subprocess.run(["git", "init", "-q", str(game)], check=True)
+    staged = subprocess.run(["git", "add", "-A", "--dry-run"], cwd=game, capture_output=True, text=True,
+                            check=True).stdout
+    assert "sfx-pipeline.lock" in staged and "sfx-pipeline.toml" in staged
+    assert ".sfx-pipeline/" not in staged
+
+
+def test_plurals(project: GameProject) -> None:
+    project.sound("a", "coin")
+    project.run("build")
+    (project.root / "sfx/a.sfx.toml").unlink()
+    project.write("sfx/b.sfx.toml", "prompt = \n")
+    status = project.run("status")
+    assert status.out.splitlines()[-1] == "1 orphan, 1 error"
+    summary = project.run("build").out.splitlines()[-1]
+    assert ", 1 orphan, 1 error in " in summary
