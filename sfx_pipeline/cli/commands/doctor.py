@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sfx_pipeline.cli.command import Command
 from sfx_pipeline.cli.exits import Exit
-from sfx_pipeline.cli.output import Output
+from sfx_pipeline.cli.output import Important, Output
+
+if TYPE_CHECKING:
+    from sfx_pipeline.doctor import Finding
 
 
 def _arguments(p: argparse.ArgumentParser) -> None:
@@ -29,7 +33,7 @@ def _run(args: argparse.Namespace, out: Output) -> int:
         generator, cache_dir = schema.defaults(schema.GENERATOR), default_cache_dir(Path.cwd(), None)
         out.result("info  no sfx-pipeline.toml here: checking the default model")
     findings = doctor.run(generator["model"], generator["device"])
-    out.result(*(str(f) for f in findings))
+    out.result(*(_line(f) for f in findings))
     out.flush()  # the smoke test takes a while: show what is known first
     if args.smoke and any(f.level == doctor.FAIL for f in findings):
         out.result("info  smoke test skipped: fix the failures above first")
@@ -37,9 +41,15 @@ def _run(args: argparse.Namespace, out: Output) -> int:
         out.result(f"info  smoke test: loading {generator['model']} and generating one sound...")
         out.flush()
         findings = findings + doctor.smoke(generator, cache_dir)
-        out.result(str(findings[-1]))
+        out.result(_line(findings[-1]))
     out.emit({"findings": [{"level": f.level, "text": f.text, "fix": f.fix} for f in findings]}, [])
     return Exit.ERROR if any(f.level == doctor.FAIL for f in findings) else Exit.OK
+
+
+def _line(finding: "Finding") -> str:
+    from sfx_pipeline.doctor import FAIL, WARN
+
+    return Important(finding) if finding.level in (FAIL, WARN) else str(finding)
 
 
 COMMAND = Command(
