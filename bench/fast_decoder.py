@@ -1,7 +1,7 @@
 """Stock audiocraft `generate` against the fast decoder, on one model, in one run.
 
-Builds the audiogen-medium architecture with random weights (fp16 on CUDA, as audiocraft's
-loader does), then for each batch size B generates B clips with both engines, end to end
+Writes the audiogen-medium architecture with random weights in audiocraft's release format and
+loads it through the product's loader (on CUDA: audiocraft's float16/float32 layout), then for each batch size B generates B clips with both engines, end to end
 (text conditions, decoding, EnCodec), after a warm-up, and prints a markdown table: ms per
 decoding step, seconds per clip, seconds of audio per second of wall time, peak GPU memory
 and the speed-up. `--profile` adds where the fast decoder's time goes; `--parity` compares
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,26 +32,22 @@ sys.path.insert(0, str(ROOT))
 
 from standins import install_stand_ins  # noqa: E402 - after the path set-up above
 
-def build_model(size_name: str, device: str) -> Any:
-    """An AudioGen of the given architecture with random weights, built directly on `device`."""
-    import torch
-    from audiocraft.models import builders
-    from audiocraft.models.audiogen import AudioGen
-    from omegaconf import OmegaConf
+def build_model(size_name: str, device: str, folder: Path | None = None) -> Any:
+    """An AudioGen of the given architecture with random weights, loaded as users load theirs.
 
-    from sfx_pipeline.generators.audiogen.random_checkpoint import Size, compression_config, lm_config
+    The weights are written in audiocraft's release format (float16, as the released
+    audiogen-medium), then loaded by the product's own loader at the precision a build would
+    use on `device`: on a GPU, audiocraft's mixed layout (float16 transformer, float32
+    embeddings, heads and conditioner), never a model converted by hand."""
+    from sfx_pipeline.generators.audiogen import loading
+    from sfx_pipeline.generators.audiogen.random_checkpoint import Size, write
+    from sfx_pipeline.report import QuietReporter
 
     size = Size.medium() if size_name == "medium" else Size.tiny()
-    torch.manual_seed(0)
-    lm_cfg = OmegaConf.create(lm_config(size))
-    lm_cfg.device = device
-    lm = builders.get_lm_model(lm_cfg)
-    if device != "cpu":
-        lm = lm.half()  # what audiocraft's loader does off the CPU (cfg.dtype = float16)
-    compression_cfg = OmegaConf.create(compression_config(size))
-    compression_cfg.device = device
-    compression = builders.get_compression_model(compression_cfg).to(device)
-    return AudioGen(f"random-{size_name}", compression, lm, max_duration=10.0)
+    folder = folder or Path(tempfile.mkdtemp(prefix=f"sfx-bench-{size_name}-"))
+    if not (folder / "state_dict.bin").is_file():
+        write(folder, size, half=True)
+    return loading.load(str(folder), device, QuietReporter()).model
 
 
 @dataclass
@@ -232,7 +229,7 @@ def parity(model: Any, frames: int, device: str, exact: bool | None) -> str:
         whole = sum(int((alone[r.id] == batched[r.id]).all()) for r in watched)
         return f"{100 * same / sum(alone[r.id].size for r in watched):.1f} % of tokens, {whole}/8 assets whole"
 
-    dtype = next(lm.parameters()).dtype
+    dtype = lm.transformer.layers[0].self_attn.in_proj_weight.dtype
     return "\n".join([
         f"Parity, {dtype}, {frames + 3} steps, B = {batch}, cfg {cfg}, fast decoder "
         + ("exact" if decoder.exact else "bucketed") + ":", "",
@@ -271,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     model = build_model(size, args.device)
     card = torch.cuda.get_device_name() if args.device == "cuda" else "CPU"
-    print(f"{size} architecture, random weights, {next(model.lm.parameters()).dtype} on {card}; torch "
+    print(f"{size} architecture, random weights, transformer {model.lm.transformer.layers[0].self_attn.in_proj_weight.dtype} on {card}; torch "
           f"{torch.__version__}, {torch.get_num_threads()} CPU threads; built in {time.perf_counter() - started:.0f} s"
           + (f"; stand-ins for {', '.join(stand_ins)}" if stand_ins else ""), flush=True)
     frames = int(round(args.seconds * model.frame_rate))

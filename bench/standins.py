@@ -10,6 +10,7 @@ stand-ins go first on sys.path, and only for whichever module is really missing.
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -52,4 +53,6 @@ def install_stand_ins() -> list[str]:
         if "spacy" in missing:
             (folder / "spacy.py").write_text(SPACY)
         sys.path.insert(0, str(folder))
+        # Child processes (whole `sfx-pipeline build` runs) need them too.
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(folder), os.environ.get("PYTHONPATH")) if p)
     return missing
