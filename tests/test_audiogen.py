@@ -89,8 +89,8 @@ def test_out_of_memory_halves_the_batch_until_everything_fits(project: GameProje
         project.sound(f"s{i}", f"sound {i}", duration=0.5)
     doc = project.build()
     assert doc["counts"]["generated"] == 7 and doc["counts"]["failed"] == 0
-    assert "out of GPU memory at batch size 7; retrying in batches of 4" in doc["messages"]
-    assert "out of GPU memory at batch size 4; retrying in batches of 2" in doc["messages"]
+    assert "out of GPU memory with 7 sounds at a time; retrying with 4" in doc["messages"]
+    assert "out of GPU memory with 4 sounds at a time; retrying with 2" in doc["messages"]
     assert max(e["batch"]["size"] for e in project.lock()["assets"].values()) == 2
 
 

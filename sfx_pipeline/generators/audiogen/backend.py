@@ -19,7 +19,6 @@ from typing import Any, Iterator, Sequence
 
 from sfx_pipeline.descriptor import SoundSpec
 from sfx_pipeline.generators import Context, Generated, Job
-from sfx_pipeline.generators.audiogen import batching
 from sfx_pipeline.generators.audiogen.batching import FRAME_RATE, Batch, asset_seed, params_of, plan_batches
 from sfx_pipeline.generators.audiogen.identity import model_identity
 from sfx_pipeline.report import Reporter
@@ -29,9 +28,12 @@ VERSIONS = {"fast": "fast-1", "audiocraft": "audiocraft-1"}  # part of the gener
 BATCH_DEPENDENT = ("batch-dependent: the same build on the same software and GPU gives the same audio, but a sound "
                    "generated in another batch (with other stale sounds) may differ; each asset's batch is recorded")
 BATCH_INDEPENDENT = ("batch-independent: each sound is sampled from its own random stream, seeded by its seed and "
-                     "generation key, so it does not depend on which other sounds were generated with it; on the "
-                     "same software and device it is bit-exact on a CPU, and on a GPU equal up to fp16 rounding, "
-                     "which varies with the number of sounds decoded together")
+                     "generation key, and computed in fixed-size blocks on the CPU, so on the same software it is "
+                     "bit-identical whatever other sounds were generated with it")
+SEEDED_PER_SOUND = ("seeded per sound, not batch-invariant on a GPU: each sound has its own random stream, but fp16 "
+                    "arithmetic rounds differently with the number of sounds decoded together, and once a sampled "
+                    "token differs the clip follows another path, so a sound regenerated among other sounds may "
+                    "differ (a benchmark on an H200: 11 % of tokens equal among 64 others)")
 
 
 class AudioGenGenerator:
@@ -45,7 +47,7 @@ class AudioGenGenerator:
         self.version = VERSIONS[self.decoder]
         self._identity = identity  # None: look it up (hub commit or folder digest) when first needed
         self._loaded: Any = None  # runtime.Loaded, created on first use
-        self._limit: int | None = None  # the most clips known to fit at once, after an OOM
+        self._memory: Any = None  # memory.MemoryPolicy, made with the loaded model
         self._fast_ok: bool | None = None  # whether the fast decoder runs this model (known once loaded)
 
     # planning (no torch) -------------------------------------------------------------
@@ -61,16 +63,21 @@ class AudioGenGenerator:
                 "top_k": p.top_k, "top_p": p.top_p, "cfg_coef": p.cfg_coef}
 
     def reproducibility(self) -> str:
-        return BATCH_INDEPENDENT if self.decoder == "fast" and self._fast_ok is not False else BATCH_DEPENDENT
+        if self.decoder != "fast" or self._fast_ok is False:
+            return BATCH_DEPENDENT
+        on_cpu = self._loaded is None or self._loaded.device == "cpu"  # the fast decoder's exact layout
+        return BATCH_INDEPENDENT if on_cpu else SEEDED_PER_SOUND
 
     # generating ----------------------------------------------------------------------
 
     def loaded(self) -> Any:
         if self._loaded is None:
             from sfx_pipeline.generators.audiogen import loading
+            from sfx_pipeline.generators.audiogen.memory import MemoryPolicy
 
             self._loaded = loading.load(self.model, self.ctx.settings["device"], self.ctx.reporter,
                                         self.ctx.settings.get("precision") or "auto")
+            self._memory = MemoryPolicy(self._loaded, int(self.ctx.settings.get("max_batch_size") or 0))
         return self._loaded
 
     def run(self, jobs: Sequence[Job], reporter: Reporter) -> Iterator[Generated]:
@@ -91,7 +98,14 @@ class AudioGenGenerator:
             reason = runtime.fast_unsupported(loaded)
             self._fast_ok = reason is None
             if reason is None:
-                yield from fast_jobs.run(self, jobs, reporter)
+                window = runtime.max_frames(loaded)
+                windowed = [j for j in jobs if params_of(j.spec).frames > window]
+                within = [j for j in jobs if params_of(j.spec).frames <= window]
+                yield from fast_jobs.decode(loaded, self._memory, within, reporter)
+                if windowed:
+                    reporter.line(f"AudioGen: {len(windowed)} sounds longer than {window / FRAME_RATE:g} s use "
+                                  "audiocraft's windowed decoder, one at a time with their own seeds")
+                yield from (self._alone(job, reporter) for job in sorted(windowed, key=lambda j: j.key))
                 return
             reporter.line(f"AudioGen: the fast decoder cannot run {self.model} ({reason}); "
                           "using audiocraft's batched decoder")
@@ -100,27 +114,21 @@ class AudioGenGenerator:
     # stock audiocraft batches ----------------------------------------------------------
 
     def _run_batched(self, jobs: list[Job], reporter: Reporter) -> Iterator[Generated]:
-        queue = plan_batches(jobs, self._max_batch(jobs))
+        longest = max(params_of(j.spec).frames for j in jobs)
+        queue = plan_batches(jobs, self._memory.size(longest, len(jobs)))
         reporter.line(f"AudioGen: {len(jobs)} sounds in {len(queue)} batches "
                       f"(sizes {', '.join(str(len(b.jobs)) for b in queue)})")
         done = 0
         while queue:
             batch = queue.pop(0)
-            if self._limit and len(batch.jobs) > self._limit:  # an earlier batch ran out of memory
+            limit = self._memory.limit
+            if limit and len(batch.jobs) > limit:  # an earlier batch ran out of memory
                 queue[:0] = batch.halves()
                 continue
             label = f"{done}/{len(jobs)} sounds, batch of {len(batch.jobs)}"
             for result in self._attempt(batch, queue, label, reporter):
                 done += 1
                 yield result
-
-    def _max_batch(self, jobs: Sequence[Job]) -> int:
-        from sfx_pipeline.generators.audiogen import runtime
-
-        configured = int(self.ctx.settings.get("max_batch_size") or 0)
-        longest = max(batching.frames_for(j.spec.duration) for j in jobs)
-        size = configured or runtime.auto_batch_size(self.loaded(), longest)
-        return min(size, self._limit) if self._limit else size
 
     def _attempt(self, batch: Batch, queue: list[Batch], label: str, reporter: Reporter) -> Iterator[Generated]:
         """Generate one batch; on out-of-memory, halve it back onto the queue."""
@@ -132,39 +140,19 @@ class AudioGenGenerator:
                                      lambda step, steps: reporter.progress(step, steps, label))
         except Exception as exc:  # noqa: BLE001 - one failed batch must not end the build
             reporter.done()
-            if not runtime.is_out_of_memory(exc):
-                yield from self._failed(batch.jobs, f"AudioGen failed: {type(exc).__name__}: {exc}")
-                return
-            runtime.free_memory()
-            if len(batch.jobs) == 1:
-                yield from self._failed(batch.jobs, f"out of GPU memory even alone ({batch.params.seconds:.1f} s "
-                                                    "clip); shorten it or free GPU memory")
-                return
-            self._limit = (len(batch.jobs) + 1) // 2
-            reporter.line(f"out of GPU memory at batch size {len(batch.jobs)}; retrying in batches of {self._limit}")
-            queue[:0] = batch.halves()
+            verdict = self._memory.failed(exc, len(batch.jobs), batch.params.seconds)
+            if verdict.retry:
+                reporter.line(verdict.message)
+                queue[:0] = batch.halves()
+            else:
+                yield from (Generated(job, None, 0, error=verdict.message) for job in batch.jobs)
             return
         reporter.done()
         info = {"decoder": "audiocraft", "size": len(batch.jobs), "seed": batch.seed}
         for position, (job, row) in enumerate(zip(batch.jobs, audio)):
             yield Generated(job, row, loaded.sample_rate, info={**info, "position": position})
 
-    def _failed(self, jobs: Sequence[Job], message: str) -> Iterator[Generated]:
-        for job in jobs:
-            yield Generated(job, None, 0, error=message)
-
-    # shared with fast.jobs ----------------------------------------------------------------
-
-    @property
-    def limit(self) -> int | None:
-        """The most clips known to fit on the device at once, after running out of memory."""
-        return self._limit
-
-    def remember_limit(self, size: int) -> int:
-        self._limit = size
-        return size
-
-    def alone(self, job: Job, reporter: Reporter) -> Generated:
+    def _alone(self, job: Job, reporter: Reporter) -> Generated:
         """One asset through audiocraft's own `generate`, seeded with its own seed: for clips
         longer than the fast decoder's window. Alone, so its audio depends on nothing else."""
         from sfx_pipeline.generators.audiogen import runtime
@@ -176,10 +164,6 @@ class AudioGenGenerator:
                                      lambda step, steps: reporter.progress(step, steps, label))
         except Exception as exc:  # noqa: BLE001 - one failed asset must not end the build
             reporter.done()
-            if runtime.is_out_of_memory(exc):
-                runtime.free_memory(loaded)
-                return Generated(job, None, 0, error=f"out of GPU memory even alone ({params.seconds:.1f} s clip); "
-                                                      "shorten it or free GPU memory")
-            return Generated(job, None, 0, error=f"AudioGen failed: {type(exc).__name__}: {exc}")
+            return Generated(job, None, 0, error=self._memory.failed(exc, 1, params.seconds).message)
         reporter.done()
         return Generated(job, audio[0], loaded.sample_rate, info={"decoder": "audiocraft", "seed": seed})

@@ -1,7 +1,8 @@
 """Which assets share a `generate` call, in what order, with which seed. Pure.
 
 With `decoder = "audiocraft"`: audiocraft applies duration, temperature, top_k, top_p and
-cfg_coef to a whole call and samples with the global torch RNG (REFERENCE.md), so a batch
+cfg_coef to a whole call and samples with the global torch RNG (audiocraft/models/lm.py,
+`LMModel._sample_next_token` calls `utils.multinomial` without a generator), so a batch
 holds assets that agree on all five, and is seeded from its members' generation keys: the
 same set of stale assets gives the same batches and the same audio on every run.
 
@@ -89,6 +90,6 @@ def clips_that_fit(free_bytes: int, layers: int, dim: int, steps: int) -> int:
 
     Per clip: 2 (classifier-free guidance doubles the batch) x layers x 2 (K and V) x dim x
     steps x 2 bytes (fp16), plus half again for activations. audiogen-medium, 5 s: ~220 MB;
-    measured on an H100: 256 clips of 5 s peak at about 40 GiB (REFERENCE.md)."""
+    stock audiocraft measured on an H100: 256 clips of 5 s peak at about 40 GiB."""
     per_clip = 2 * layers * 2 * dim * steps * 2 * 1.5
     return int(max(1, min(256, free_bytes * 0.8 // per_clip)))

@@ -1,19 +1,16 @@
-"""Generation on a loaded model (stock batches or the fast decoder), and out-of-memory facts.
+"""Generation on a loaded model: stock `generate` calls, or the fast decoder.
 
-Loading lives in `loading`; everything here imports torch lazily, inside the functions."""
+Loading lives in `loading`, out-of-memory handling and batch sizes in `memory`; everything
+here imports torch lazily, inside the functions."""
 
 from __future__ import annotations
 
-import gc
 from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from sfx_pipeline.generators.audiogen.batching import FRAME_RATE, Params, clips_that_fit
+from sfx_pipeline.generators.audiogen.batching import FRAME_RATE, Params
 from sfx_pipeline.generators.audiogen.loading import Loaded
-
-CPU_BATCH = 4  # a CPU gains little from bigger batches and each one blocks longer
-
 
 def generate(loaded: Loaded, prompts: list[str], params: Params, seed: int,
              progress: Callable[[int, int], None]) -> np.ndarray:
@@ -53,31 +50,3 @@ def generate_fast(loaded: Loaded, requests: list[Any], slots: int,
 
         loaded.fast = FastDecoder(loaded.model)
     yield from loaded.fast.generate(requests, slots, progress)
-
-
-def is_out_of_memory(exc: BaseException) -> bool:
-    import torch
-
-    return isinstance(exc, torch.cuda.OutOfMemoryError) or "CUDA out of memory" in str(exc)
-
-
-def free_memory(loaded: Loaded | None = None) -> None:
-    import torch
-
-    if loaded is not None and loaded.fast is not None:
-        loaded.fast.release()  # its buffers were sized for the shape that did not fit
-    gc.collect()
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()
-
-
-def auto_batch_size(loaded: Loaded, frames: int) -> int:
-    """Clips per call that fit in free GPU memory; a fixed small batch on the CPU."""
-    if loaded.device != "cuda":
-        return CPU_BATCH
-    import torch
-
-    lm = loaded.model.lm
-    steps = min(frames, int(loaded.model.max_duration * FRAME_RATE)) + lm.num_codebooks
-    free, _ = torch.cuda.mem_get_info()
-    return clips_that_fit(free, len(lm.transformer.layers), lm.dim, steps)

@@ -2,7 +2,9 @@
 
 Stock `LMModel.generate` is bound by the host: its KV cache grows by `torch.cat`, it
 re-projects the text's cross-attention keys at every step and launches about 1,500 small
-kernels per step from Python (REFERENCE.md). This package runs the same modules' own
+kernels per step from Python (audiocraft/modules/transformer.py:
+`StreamingMultiheadAttention._complete_kv` concatenates, and cross-attention projects its
+keys inside `forward`). This package runs the same modules' own
 parameters with a preallocated KV cache, cross-attention K/V computed once per asset,
 classifier-free guidance in the same forward, sampling on the device with per-row
 parameters and per-row random streams, continuous batching of rows of any length, and CUDA

@@ -1,7 +1,8 @@
 """CUDA graphs of the decoding step, one per attention length. CUDA only.
 
 A step issues a few hundred small kernels (48 layers of norms, projections, attention,
-FFN, then sampling); launched from Python that is host-bound (REFERENCE.md). A graph
+FFN, then sampling); launched from Python that is host-bound (a profile of stock
+audiocraft on an H100: the GPU waits between kernels). A graph
 replays them with one launch. Shapes inside a graph are fixed, and the attention length
 is the one shape that must change as clips grow, so there is one graph per bucket of
 attention length (multiples of `decoder.BUCKET` up to the run's capacity): a step at

@@ -3,8 +3,9 @@
 No planning: every asset carries its own parameters and seed, so all of them go to the
 decoder at once and it keeps `slots` of them running. What this adds is the build's
 contract: results yielded as each asset's audio is decoded (a killed build keeps them),
-out-of-memory handled by halving the slots and retrying the assets not yet finished (they
-come out the same, being batch-independent), one failure reported per asset, not per run.
+out-of-memory handled by the shared `memory.MemoryPolicy` (fewer slots, and only the
+assets not yet finished run again: their audio does not depend on the slot count, each
+having its own random stream), one failure reported per asset, not per run.
 """
 
 from __future__ import annotations
@@ -12,25 +13,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator
 
 from sfx_pipeline.generators import Generated, Job
-from sfx_pipeline.generators.audiogen.batching import FRAME_RATE, asset_seed, params_of
+from sfx_pipeline.generators.audiogen.batching import asset_seed, params_of
+from sfx_pipeline.generators.audiogen.loading import Loaded
 from sfx_pipeline.report import Reporter
 
 if TYPE_CHECKING:
-    from sfx_pipeline.generators.audiogen.backend import AudioGenGenerator
     from sfx_pipeline.generators.audiogen.fast.scheduler import Request
-
-
-def run(generator: AudioGenGenerator, jobs: list[Job], reporter: Reporter) -> Iterator[Generated]:
-    from sfx_pipeline.generators.audiogen import runtime
-
-    limit = runtime.max_frames(generator.loaded())
-    windowed = [j for j in jobs if params_of(j.spec).frames > limit]
-    yield from _decode(generator, [j for j in jobs if params_of(j.spec).frames <= limit], reporter)
-    if windowed:
-        reporter.line(f"AudioGen: {len(windowed)} sounds longer than {limit / FRAME_RATE:g} s use audiocraft's "
-                      "windowed decoder, one at a time with their own seeds")
-    for job in sorted(windowed, key=lambda j: j.key):
-        yield generator.alone(job, reporter)
+    from sfx_pipeline.generators.audiogen.memory import MemoryPolicy
 
 
 def request_for(job: Job) -> Request:
@@ -40,14 +29,14 @@ def request_for(job: Job) -> Request:
     return Request(job.key, job.spec.prompt, p.frames, asset_seed(job), p.temperature, p.top_k, p.top_p, p.cfg_coef)
 
 
-def _decode(generator: AudioGenGenerator, jobs: list[Job], reporter: Reporter) -> Iterator[Generated]:
+def decode(loaded: Loaded, memory: MemoryPolicy, jobs: list[Job], reporter: Reporter) -> Iterator[Generated]:
+    """Every job (each within the model's window) through the fast decoder."""
     from sfx_pipeline.generators.audiogen import runtime
 
     if not jobs:
         return
-    loaded = generator.loaded()
     pending = {job.key: job for job in sorted(jobs, key=lambda j: j.key)}  # slot order never depends on input order
-    slots = _slots(generator, jobs)
+    slots = memory.size(max(params_of(j.spec).frames for j in jobs), len(jobs))
     reporter.line(f"AudioGen (fast decoder): {len(jobs)} sounds, up to {slots} at a time")
     while pending:
         label = f"{len(pending)} sounds, {slots} at a time"
@@ -59,29 +48,17 @@ def _decode(generator: AudioGenGenerator, jobs: list[Job], reporter: Reporter) -
                                 info={"decoder": "fast", "seed": request.seed})
         except Exception as exc:  # noqa: BLE001 - a failed run must not end the build
             reporter.done()
-            if not runtime.is_out_of_memory(exc):
-                message = f"AudioGen failed: {type(exc).__name__}: {exc}"
-                yield from (Generated(job, None, 0, error=message) for job in pending.values())
+            # Buffers are sized for the longest clip: alone, that is the one that cannot fit.
+            longest = max(pending.values(), key=lambda j: (params_of(j.spec).frames, j.key))
+            verdict = memory.failed(exc, slots, params_of(longest.spec).seconds)
+            if verdict.retry:
+                reporter.line(verdict.message)
+                slots = memory.size(params_of(longest.spec).frames, len(pending))
+            elif verdict.out_of_memory:
+                del pending[longest.key]
+                yield Generated(longest, None, 0, error=verdict.message)
+            else:
+                yield from (Generated(job, None, 0, error=verdict.message) for job in pending.values())
                 return
-            runtime.free_memory(loaded)
-            if slots == 1:  # buffers are sized for the longest clip: that is the one that cannot fit
-                job = max(pending.values(), key=lambda j: (params_of(j.spec).frames, j.key))
-                del pending[job.key]
-                yield Generated(job, None, 0, error=f"out of GPU memory even alone ({params_of(job.spec).seconds:.1f} s "
-                                                    "clip); shorten it or free GPU memory")
-                continue
-            reporter.line(f"out of GPU memory with {slots} sounds at a time; retrying with {(slots + 1) // 2}")
-            slots = generator.remember_limit((slots + 1) // 2)
             continue
         reporter.done()
-
-
-def _slots(generator: AudioGenGenerator, jobs: list[Job]) -> int:
-    from sfx_pipeline.generators.audiogen import runtime
-
-    configured = int(generator.ctx.settings.get("max_batch_size") or 0)
-    longest = max(params_of(j.spec).frames for j in jobs)
-    size = configured or runtime.auto_batch_size(generator.loaded(), longest)
-    if generator.limit:
-        size = min(size, generator.limit)
-    return max(1, min(size, len(jobs)))
