@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -374,7 +375,6 @@ def test_the_default_command_is_the_installed_console_script() -> None:
 
 # pre-commit -------------------------------------------------------------------------------
 
-FILES_PATTERN = r"\.sfx\.toml$|sfx-pipeline\.(toml|lock)$"
 
 EXISTING = """\
 # See https://pre-commit.com for more information
@@ -437,11 +437,8 @@ def test_pre_commit_config_is_created_valid(tmp_path: Path, run) -> None:
     assert load_config(str(config))  # pre-commit's own schema check
     hook = _our_hook(yaml.safe_load(config.read_text(encoding="utf-8")))
     assert hook["entry"] == "sfx-pipeline status" and hook["language"] == "system"
-    assert hook["pass_filenames"] is False and hook["files"] == FILES_PATTERN
-    pattern = re.compile(hook["files"])
-    for path in ("sfx/doors/door.sfx.toml", "sfx-pipeline.toml", "game/sfx-pipeline.lock"):
-        assert pattern.search(path), path
-    assert not pattern.search("audio/sfx/door.wav") and not pattern.search("pyproject.toml")
+    # The whole project on every commit: an edited WAV or a removed descriptor matters too.
+    assert hook["pass_filenames"] is False and hook["always_run"] is True and "files" not in hook
     # The CI recipe follows, for this project's engine.
     assert "sfx-pipeline build" in out and '--export-release "<preset>"' in out and "next export" in out
     assert hooks.install("pre-commit", root) == []
@@ -516,7 +513,7 @@ def test_pre_commit_hooks_manifest_runs_a_real_command(tmp_path: Path, run) -> N
     manifest = REPO / ".pre-commit-hooks.yaml"
     assert load_manifest(str(manifest))
     [hook] = [h for h in yaml.safe_load(manifest.read_text(encoding="utf-8")) if h["id"] == precommit.HOOK_ID]
-    assert hook["language"] == "python" and hook["pass_filenames"] is False and hook["files"] == FILES_PATTERN
+    assert hook["language"] == "python" and hook["pass_filenames"] is False and hook["always_run"] is True
     program, *args = shlex.split(hook["entry"])
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
     assert program in scripts
@@ -541,3 +538,33 @@ def test_ci_recipe_for_each_engine() -> None:
     assert 'godot --headless --export-release "<preset>"' in godot and "next export" in godot
     assert "-batchmode -quit -projectPath . -executeMethod" in unity
     assert "--export-release" not in unity and "-batchmode" not in godot
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_the_pre_commit_hook_stops_a_commit_of_only_an_edited_wav(tmp_path: Path, run) -> None:
+    """Real git, real pre-commit: the problems its description names stop the commit even
+    when the commit touches no descriptor."""
+    root = new_project(tmp_path / "game", "generic")
+    assert run("build", "--project", str(root), "--only", "sfx/ui/*")[0] == 0
+    for file in root.rglob("*.sfx.toml"):
+        if "ui" not in file.parts:
+            file.unlink()
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, text=True)
+
+    git("init", "-q")
+    assert run("hook", "install", "pre-commit", "--project", str(root))[0] == 0
+    git("add", "-A")
+    assert git("commit", "-qm", "sounds").returncode == 0
+    hook = [sys.executable, "-m", "pre_commit", "run", "--hook-stage", "pre-commit"]
+    wav = next((root / "audio").rglob("*.wav"))
+    wav.write_bytes(wav.read_bytes()[:-2] + b"\x01\x02")  # edited by hand
+    git("add", str(wav))
+    checked = subprocess.run(hook, cwd=root, env=env, capture_output=True, text=True)
+    assert checked.returncode == 1 and "Skipped" not in checked.stdout, checked.stdout
+    assert "modified" in checked.stdout and wav.relative_to(root).as_posix() in checked.stdout
