@@ -30,8 +30,10 @@ def name_problem(name: str) -> str | None:
         return "starts with '.', so Godot and Unity would ignore the file"
     if name.endswith((".", " ")) or name.startswith(" "):
         return "must not start with a space or end with a dot or space (Windows drops them)"
-    if name.split(".")[0].lower() in _WINDOWS_RESERVED:
-        return f"{name.split('.')[0]!r} is a reserved device name on Windows"
+    stem = name.split(".")[0]
+    if stem.lower() in _WINDOWS_RESERVED:  # the caller has named `name` already: say it once
+        return ("is a reserved device name on Windows" if stem == name
+                else f"starts with {stem!r}, a reserved device name on Windows")
     if len(name) > MAX_NAME:
         return f"is longer than {MAX_NAME} characters"
     return None

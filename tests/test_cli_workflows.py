@@ -35,3 +35,10 @@ def test_plurals(project: GameProject) -> None:
     assert status.out.splitlines()[-1] == "1 orphan, 1 error"
     summary = project.run("build").out.splitlines()[-1]
     assert ", 1 orphan, 1 error in " in summary
+
+
+def test_a_reserved_name_is_named_once(project: GameProject) -> None:
+    project.write("sfx/ui.sfx.toml", '[[sound]]\nname = "CON"\nprompt = "x"\n[[sound]]\nname = "con.old"\nprompt = "y"\n')
+    err = project.run("status").out
+    assert "'CON' is a reserved device name on Windows" in err and "'CON' 'CON'" not in err
+    assert "'con.old' starts with 'con', a reserved device name on Windows" in err
