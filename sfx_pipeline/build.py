@@ -56,6 +56,7 @@ class Report:
     seconds: float = 0.0
     audio_seconds: float = 0.0  # of newly generated audio
     generate_seconds: float = 0.0
+    left_behind: int = 0  # outputs kept edited by hand or orphaned: what makes `status` exit 2
 
     def count(self, *outcomes: str) -> int:
         return sum(1 for r in self.results if r.outcome in outcomes)
@@ -76,7 +77,11 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.problems or self.count("failed") else 0
+        """1 for errors and failures; else 2 when outputs stay that `status` flags (edited by
+        hand, orphaned), so a build and the status after it agree; else 0."""
+        if self.problems or self.count("failed"):
+            return 1
+        return 2 if self.left_behind else 0
 
 
 def build(project: Project, options: Options) -> Report:
@@ -129,6 +134,8 @@ class Builder:
         for a in actions:
             outcome = {STALE: "would build", ORPHAN: "would prune" if self.options.prune else "orphan"}.get(a.status, a.status)
             self._result(a, "kept" if a.status in (MODIFIED, PENDING) else outcome)
+            if a.status == MODIFIED or (a.status == ORPHAN and not self.options.prune):
+                self.report.left_behind += 1
 
     def _settle(self, actions: list[Action]) -> None:
         for a in actions:
@@ -138,6 +145,7 @@ class Builder:
                 self._result(a, "fresh")
             elif a.status == MODIFIED:
                 self._result(a, "kept", "edited outside sfx-pipeline; --force replaces it")
+                self.report.left_behind += 1
             elif a.status == PENDING:
                 self._result(a, "kept")
             elif a.status == ORPHAN:
@@ -149,8 +157,10 @@ class Builder:
             return
         if not self.options.prune:
             self._result(a, "orphan", "--prune removes it")
+            self.report.left_behind += 1
         elif a.on_disk != a.entry.output_digest and not self.options.force:
             self._result(a, "kept", "edited by hand; --prune --force removes it")
+            self.report.left_behind += 1
         else:
             self._remove(a.output)
             self._result(a, "pruned")

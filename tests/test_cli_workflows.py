@@ -42,3 +42,12 @@ def test_a_reserved_name_is_named_once(project: GameProject) -> None:
     err = project.run("status").out
     assert "'CON' is a reserved device name on Windows" in err and "'CON' 'CON'" not in err
     assert "'con.old' starts with 'con', a reserved device name on Windows" in err
+
+
+def test_build_and_status_agree_on_orphans(project: GameProject) -> None:
+    project.sound("a", "coin")
+    project.sound("b", "laser")
+    assert project.run("build").code == 0
+    (project.root / "sfx/b.sfx.toml").unlink()
+    assert project.run("build").code == 2 == project.run("status").code  # the orphan stays: both say so
+    assert project.run("build", "--prune").code == 0 == project.run("status").code

@@ -114,7 +114,9 @@ static func errors(result: Dictionary) -> PackedStringArray:
 		if asset.get("outcome", "") == "failed":
 			var output := str(asset.get("output", ""))
 			messages.append("%s: build failed: %s" % [output, asset.get("message", "")])
-	if messages.is_empty() and int(data.get("exit_code", result["exit_code"])) != 0:
+	# 2: built, but outputs edited by hand or orphaned remain (listed as kept/orphan): not a failure.
+	var code := int(data.get("exit_code", result["exit_code"]))
+	if messages.is_empty() and code != 0 and code != 2:
 		messages.append("sfx-pipeline exited with code %d" % result["exit_code"])
 	return messages
 

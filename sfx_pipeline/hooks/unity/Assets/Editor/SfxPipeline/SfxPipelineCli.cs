@@ -93,7 +93,8 @@ namespace SfxPipeline
             }
             foreach (BuildAsset a in Document.assets ?? new BuildAsset[0])
                 if (a.outcome == "failed") errors.Add(a.output + ": build failed: " + a.message);
-            if (errors.Count == 0 && ExitCode != 0)
+            // 2: built, but outputs edited by hand or orphaned remain (kept/orphan): not a failure.
+            if (errors.Count == 0 && ExitCode != 0 && ExitCode != 2)
                 errors.Add("sfx-pipeline exited with code " + ExitCode + "\n" + Tail(Stderr));
             return errors;
         }
