@@ -8,7 +8,11 @@ per asset: the message goes in the report and the rest of the build goes on.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
 from filelock import FileLock, Timeout
 
 from sfx_pipeline import lock as lock_mod
@@ -85,7 +89,13 @@ class Report:
 
 
 def build(project: Project, options: Options) -> Report:
-    """Hold the project's build lock, so a hook and `watch` never interleave writes."""
+    with holding_build_lock(project):
+        return Builder(project, project.survey(force=options.force), options).run()
+
+
+@contextmanager
+def holding_build_lock(project: Project) -> Iterator[None]:
+    """Hold the project's build lock, so a hook, `watch` and `accept` never interleave writes."""
     path = make_state_dir(project.config.state_dir) / "build.lock"
     guard = FileLock(str(path))
     try:
@@ -94,9 +104,22 @@ def build(project: Project, options: Options) -> Report:
         project.reporter.line("waiting for another sfx-pipeline build in this project to finish...")
         guard.acquire()
     try:
-        return Builder(project, project.survey(force=options.force), options).run()
+        yield
     finally:
         guard.release()
+
+
+def lock_entry(t: Target, output_digest: str, batch: dict, accepted: bool = False) -> LockEntry:
+    """What the lock says about an installed (or accepted) output of `t`."""
+    return LockEntry(
+        descriptor=t.spec.descriptor, entry=t.spec.entry, name=t.spec.name, backend=t.backend,
+        placeholder=t.placeholder, model=str(t.generation.get("model", "")), seed=t.spec.seed,
+        generation_key=t.generation_key, render_key=t.render_key, output_digest=output_digest,
+        generation=t.generation, render=t.render, batch=batch, accepted=accepted,
+    )
+
+
+REPLACED_DIR = "replaced"  # under the state folder: accepted hand edits a build replaced
 
 
 class Builder:
@@ -141,10 +164,12 @@ class Builder:
         for a in actions:
             if a.status == FRESH and a.target and a.on_disk:
                 if not _recorded(a):
-                    self._record(a.target, a.on_disk, a.entry.batch if a.entry else {})
+                    accepted = bool(a.entry and a.entry.accepted and a.entry.output_digest == a.on_disk)
+                    self._record(a.target, a.on_disk, a.entry.batch if a.entry else {}, accepted)
                 self._result(a, "fresh")
             elif a.status == MODIFIED:
-                self._result(a, "kept", "edited outside sfx-pipeline; --force replaces it")
+                self._result(a, "kept", "edited outside sfx-pipeline; `sfx-pipeline accept "
+                                        f"{a.target.spec.name}` keeps it, --force replaces it")
                 self.report.left_behind += 1
             elif a.status == PENDING:
                 self._result(a, "kept")
@@ -162,8 +187,11 @@ class Builder:
             self._result(a, "kept", "edited by hand; --prune --force removes it")
             self.report.left_behind += 1
         else:
+            note = ""
+            if a.entry.accepted and a.on_disk == a.entry.output_digest:
+                note = self._keep_copy(inside(self.project.root, a.output), a.output)
             self._remove(a.output)
-            self._result(a, "pruned")
+            self._result(a, "pruned", note)
 
     def _remove(self, output: str) -> None:
         path = inside(self.project.root, output)
@@ -193,6 +221,8 @@ class Builder:
         t = a.target
         try:
             path = inside(self.project.root, t.spec.output_path)
+            if a.entry and a.entry.accepted and a.on_disk == a.entry.output_digest:
+                note = "; ".join(filter(None, [note, self._keep_copy(path, t.spec.output_path)]))
             self.project.engine.before_install(path, t.spec, t.spec.output_path)
             write_atomic(path, data)
         except (OSError, ValueError) as exc:
@@ -203,15 +233,17 @@ class Builder:
         self._record(t, output_digest, batch)
         self._result(a, outcome, note)
 
+    def _keep_copy(self, path: Path, output: str) -> str:
+        """An accepted hand edit is about to be replaced: copy it out of the way first."""
+        copy = self.project.config.state_dir / REPLACED_DIR / output
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(copy, path.read_bytes())
+        return f"the accepted edit is kept in {copy.relative_to(self.project.root).as_posix()}"
+
     # lock and report ------------------------------------------------------------------
 
-    def _record(self, t: Target, output_digest: str, batch: dict) -> None:
-        entry = LockEntry(
-            descriptor=t.spec.descriptor, entry=t.spec.entry, name=t.spec.name, backend=t.backend,
-            placeholder=t.placeholder, model=str(t.generation.get("model", "")), seed=t.spec.seed,
-            generation_key=t.generation_key, render_key=t.render_key, output_digest=output_digest,
-            generation=t.generation, render=t.render, batch=batch,
-        )
+    def _record(self, t: Target, output_digest: str, batch: dict, accepted: bool = False) -> None:
+        entry = lock_entry(t, output_digest, batch, accepted)
         generator = self.project.generators.for_spec(t.spec)
         if generator.name == t.backend:  # not a sound judged by a model this machine lacks
             self.lock.reproducibility[t.backend] = generator.reproducibility()

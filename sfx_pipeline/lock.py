@@ -35,6 +35,13 @@ class LockEntry:
     generation: dict[str, Any]  # the fields behind generation_key, so changes can be named
     render: dict[str, Any]  # the fields behind render_key, less the generation key
     batch: dict[str, Any] = field(default_factory=dict)  # how it was generated, when that matters
+    accepted: bool = False  # the output is a hand edit kept with `sfx-pipeline accept`
+
+    def to_json(self) -> dict[str, Any]:
+        doc = asdict(self)
+        if not self.accepted:
+            del doc["accepted"]  # written only when true: locks of projects that never accept stay as they were
+        return doc
 
 
 @dataclass
@@ -46,7 +53,7 @@ class Lock:
         doc = {
             "format": FORMAT,
             "reproducibility": self.reproducibility,
-            "assets": {path: asdict(entry) for path, entry in self.assets.items()},
+            "assets": {path: entry.to_json() for path, entry in self.assets.items()},
         }
         return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 

@@ -20,6 +20,7 @@ HAND_EDITED = "output modified by hand"
 FOREIGN = "output exists but was not written by sfx-pipeline"
 
 EARLIER = "output from an earlier build that the lock does not list"
+ACCEPTED = "replaces a hand edit kept with `sfx-pipeline accept` (a copy goes to .sfx-pipeline/replaced/)"
 
 # Which render does the file at `output` (with this digest) hold? `wanted` when the render
 # cache holds those very bytes; otherwise the key the WAV carries in its provenance if its
@@ -95,7 +96,8 @@ def _asset(t: Target, entry: LockEntry | None, on_disk: str | None,
         if entry is not None:
             reasons.append("output missing")
     elif entry is not None and on_disk == entry.output_digest:
-        pass  # the file is what the lock says: only the descriptor can have moved on
+        if entry.accepted and reasons:  # the descriptor moved on from an edit the user chose to keep
+            reasons.append(ACCEPTED)
     else:
         held = held_render(output, t.render_key, on_disk)
         if held == t.render_key:

@@ -51,3 +51,44 @@ def test_build_and_status_agree_on_orphans(project: GameProject) -> None:
     (project.root / "sfx/b.sfx.toml").unlink()
     assert project.run("build").code == 2 == project.run("status").code  # the orphan stays: both say so
     assert project.run("build", "--prune").code == 0 == project.run("status").code
+
+
+def test_accept_keeps_a_hand_edit_until_the_descriptor_changes(project: GameProject) -> None:
+    project.sound("door", "wooden door creaking")
+    project.sound("rain", "rain")
+    project.run("build")
+    wav = project.wav("audio/door.wav")
+    edited = wav.read_bytes()[:-100]  # a designer trimmed it
+    wav.write_bytes(edited)
+    assert project.run("status").code == 2
+    assert "`sfx-pipeline accept door` keeps it" in project.run("build").out
+
+    run = project.run("accept", "door")
+    assert run.code == 0 and "accepted         audio/door.wav" in run.out
+    assert project.lock()["assets"]["audio/door.wav"]["accepted"] is True
+    assert "accepted" not in project.lock()["assets"]["audio/rain.wav"]  # only where true
+    assert project.run("status").code == 0 and project.run("build").code == 0
+    assert wav.read_bytes() == edited
+    assert "already accepted" in project.run("accept", "door").out
+
+    project.sound("door", "wooden door creaking", "seed = 42\n")  # the descriptor moves on
+    status = project.run("status")
+    assert status.code == 2 and "replaces a hand edit kept with `sfx-pipeline accept`" in status.out
+    build = project.run("build")
+    assert "the accepted edit is kept in .sfx-pipeline/replaced/audio/door.wav" in build.out
+    assert (project.root / ".sfx-pipeline/replaced/audio/door.wav").read_bytes() == edited
+    assert wav.read_bytes() != edited and "accepted" not in project.lock()["assets"]["audio/door.wav"]
+
+
+def test_accept_is_all_or_nothing(project: GameProject) -> None:
+    project.sound("door", "wooden door creaking")
+    project.sound("rain", "rain")
+    project.run("build")
+    wav = project.wav("audio/door.wav")
+    wav.write_bytes(wav.read_bytes()[:-100])
+    lock = (project.root / "sfx-pipeline.lock").read_bytes()
+    run = project.run("accept", "door", "rain")
+    assert run.code == 1 and "rain: audio/rain.wav is what its descriptor builds" in run.err
+    run = project.run("accept", "door", "dor")
+    assert run.code == 1 and "did you mean 'door'?" in run.err
+    assert (project.root / "sfx-pipeline.lock").read_bytes() == lock

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sfx_pipeline.cli.command import Command
 from sfx_pipeline.cli.commands import (
-    audition, build, cache, doctor, hook, import_manifest, init, pick, schema, status, watch,
+    accept, audition, build, cache, doctor, hook, import_manifest, init, pick, schema, status, watch,
 )
 
 COMMANDS: tuple[Command, ...] = (
@@ -16,6 +16,7 @@ COMMANDS: tuple[Command, ...] = (
     import_manifest.COMMAND,
     audition.COMMAND,
     pick.COMMAND,
+    accept.COMMAND,
     cache.COMMAND,
     doctor.COMMAND,
     hook.COMMAND,
