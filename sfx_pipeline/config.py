@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -35,9 +36,10 @@ class ProjectConfig:
     import_dir: str  # project-relative, '/'-separated
     descriptor_dirs: tuple[str, ...]
     cache_dir: Path
-    generator: dict[str, Any]  # backend, model, device, max_batch_size
+    generator: dict[str, Any]  # backend, model, device, max_batch_size, decoder, url, timeout
     defaults: dict[str, Any] = field(default_factory=dict)  # duration, generation, output
     fingerprint: str = ""  # of the settings as written: what parsed descriptors depend on
+    shared_cache: dict[str, Any] = field(default_factory=dict)  # [cache]: remote, read_only
 
     @property
     def lock_path(self) -> Path:
@@ -78,6 +80,8 @@ def load(root: Path) -> ProjectConfig:
     for i, folder in enumerate(data.get("descriptor_dirs") or []):
         if isinstance(folder, str):
             _check_relative(checker, ["descriptor_dirs", i], folder)
+    for path in (["generator", "url"], ["cache", "remote"]):
+        _check_url(checker, path, data.get(path[0], {}).get(path[1]) if isinstance(data.get(path[0]), dict) else None)
     level = [k for k in LEVEL_KEYS if k in data.get("defaults", {}).get("output", {})]
     if len(level) > 1:
         checker.add(["defaults", "output", level[1]], *LEVEL_CLASH)
@@ -92,6 +96,17 @@ def _check_relative(checker: schema.Checker, path: list[str | int], value: str) 
         checker.add(path, problem, "give a folder inside the project, e.g. \"audio/sfx\"")
 
 
+def _check_url(checker: schema.Checker, path: list[str | int], value: Any) -> None:
+    if not isinstance(value, str):
+        return
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        checker.add(path, f"{value!r} is not an http:// or https:// address", 'for example "http://gpu-box:8750"')
+    elif parts.username or parts.password:
+        checker.add(path, "holds a user name or password, and this file is committed",
+                    "remove them; the token goes in the SFX_PIPELINE_TOKEN environment variable")
+
+
 def _build(root: Path, data: dict[str, Any]) -> ProjectConfig:
     engine = data.get("engine") or detect_engine(root)
     defaults = schema.merge(schema.defaults(schema.DEFAULTS), data.get("defaults", {}))
@@ -104,6 +119,7 @@ def _build(root: Path, data: dict[str, Any]) -> ProjectConfig:
         generator=schema.merge(schema.defaults(schema.GENERATOR), data.get("generator", {})),
         defaults=defaults,
         fingerprint=key_of({"version": __version__, "config": data}),
+        shared_cache=schema.merge(schema.defaults(schema.CACHE), data.get("cache", {})),
     )
 
 

@@ -12,7 +12,7 @@ import gc
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 from sfx_pipeline import config as config_mod
 from sfx_pipeline import engines, scan
@@ -39,7 +39,7 @@ class Project:
         self.config = config_mod.load(root)
         self.root = self.config.root
         self.reporter = reporter
-        self.cache = Cache(self.config.cache_dir)
+        self.cache = open_cache(self.config, reporter)
         self.generators = Generators(self.config.generator, self.config.cache_dir, reporter)
         self.engine = engines.get(self.config.engine)
         with paused_gc():
@@ -54,7 +54,7 @@ class Project:
     def reload_config(self) -> None:
         """After sfx-pipeline.toml changed: new settings, same loaded backends where possible."""
         self.config = config_mod.load(self.root)
-        self.cache = Cache(self.config.cache_dir)
+        self.cache = open_cache(self.config, self.reporter)
         self.engine = engines.get(self.config.engine)
         self.parsed, self.keys = self._memos()
         if (self.config.generator, self.config.cache_dir) != (self.generators.context.settings,
@@ -88,6 +88,16 @@ class Project:
         if cached is not None and cached["blob"] == on_disk:
             return wanted
         return render_key_in(self.root / output)
+
+
+def open_cache(config: config_mod.ProjectConfig, reporter: Reporter) -> Cache:
+    """The local cache, backed by the team's shared store when [cache] remote names one."""
+    remote = config.shared_cache.get("remote")
+    if not remote:
+        return Cache(config.cache_dir)
+    from sfx_pipeline.remote.store import RemoteStore, SharedCache
+
+    return SharedCache(config.cache_dir, RemoteStore(remote, bool(config.shared_cache.get("read_only")), reporter))
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from typing import Any, Union
 
 from sfx_pipeline.errors import Problem
 
-BACKENDS = ("auto", "procedural", "audiogen")
+BACKENDS = ("auto", "procedural", "audiogen", "remote")
 ENGINES = ("godot", "unity", "generic")
 SAMPLE_RATES = (16000, 22050, 24000, 32000, 44100, 48000, 96000)
 MIN_DURATION, MAX_DURATION = 0.5, 30.0
@@ -98,7 +98,8 @@ DESCRIPTOR = Table(
 
 GENERATOR = Table(
     {
-        "backend": Key(str, "auto: AudioGen where it can load, else procedural.", choices=BACKENDS, default="auto"),
+        "backend": Key(str, "auto: AudioGen where it can load, else a reachable `url` server, else procedural. "
+                            "remote: the server at `url`.", choices=BACKENDS, default="auto"),
         "model": Key(str, "AudioGen hub id or local directory.", default="facebook/audiogen-medium"),
         "device": Key(str, "Where AudioGen runs.", choices=("auto", "cuda", "cpu"), default="auto"),
         "max_batch_size": Key(int, "Most clips per generate call; 0 picks one from free GPU memory.", 0, 1024, default=0),
@@ -107,8 +108,20 @@ GENERATOR = Table(
         "precision": Key(str, "AudioGen's transformer weights: auto (audiocraft's choice: float16 on a GPU, float32 on "
                               "a CPU), float16 (the GPU layout anywhere; half the memory) or float32.",
                          choices=("auto", "float16", "float32"), default="auto"),
+        "url": Key(str, "The team's `sfx-pipeline serve`, e.g. \"http://gpu-box:8750\"; its token comes from "
+                        "SFX_PIPELINE_TOKEN, never from this file."),
+        "timeout": Key(float, "Seconds to wait for one sound from the server.", 1.0, 3600.0, default=300.0),
     },
     "How sounds are generated on this machine.",
+)
+
+CACHE = Table(
+    {
+        "remote": Key(str, "A shared store of generated audio: `sfx-pipeline serve` or a WebDAV server, e.g. "
+                           "\"http://gpu-box:8750\"; objects live under <remote>/cas/."),
+        "read_only": Key(bool, "Fetch from the shared store but never publish to it.", default=False),
+    },
+    "The team's shared cache.",
 )
 
 DEFAULTS = Table(
@@ -127,6 +140,7 @@ CONFIG = Table(
         "descriptor_dirs": Key(list, "Folders scanned for *.sfx.toml, relative to the project root.", item=str),
         "cache_dir": Key(str, "Cache folder; default is the user cache dir. SFX_PIPELINE_CACHE overrides."),
         "generator": GENERATOR,
+        "cache": CACHE,
         "defaults": DEFAULTS,
     },
     "sfx-pipeline project configuration (sfx-pipeline.toml).",

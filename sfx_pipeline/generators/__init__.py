@@ -65,7 +65,8 @@ class Context:
 # (context, model, identity) -> backend; `identity` pins what the model is taken to be, for
 # judging sounds a real model made elsewhere on a machine that cannot load that model.
 Factory = Callable[[Context, str, "str | None"], Generator]
-Unavailable = Callable[[Context, str], "str | None"]  # why the backend cannot run here, or None
+# Why the backend cannot run here, or None when it can; "" when it is not set up at all (not worth a mention).
+Unavailable = Callable[[Context, str], "str | None"]
 
 
 def _procedural(ctx: Context, model: str, identity: str | None = None) -> Generator:
@@ -86,8 +87,21 @@ def _audiogen_unavailable(ctx: Context, model: str) -> str | None:
     return unavailable_reason(model, ctx.settings["device"], for_auto=True)
 
 
-REGISTRY: dict[str, Factory] = {"procedural": _procedural, "audiogen": _audiogen}
-AUTO_ORDER: list[tuple[str, Unavailable]] = [("audiogen", _audiogen_unavailable)]
+def _remote(ctx: Context, model: str, identity: str | None = None) -> Generator:
+    from sfx_pipeline.remote.backend import RemoteGenerator
+
+    return RemoteGenerator(ctx, model, identity)
+
+
+def _remote_unavailable(ctx: Context, model: str) -> str | None:
+    from sfx_pipeline.remote.backend import unavailable_reason
+
+    return unavailable_reason(ctx, model)
+
+
+REGISTRY: dict[str, Factory] = {"procedural": _procedural, "audiogen": _audiogen, "remote": _remote}
+# Local AudioGen first (no network), then the team's server, then placeholders.
+AUTO_ORDER: list[tuple[str, Unavailable]] = [("audiogen", _audiogen_unavailable), ("remote", _remote_unavailable)]
 FALLBACK = "procedural"
 
 
@@ -134,7 +148,8 @@ class Generators:
             if reason is None:
                 self.context.reporter.line(f"backend auto: using {name} ({model})")
                 return name
-            reasons.append(f"{name}: {reason}")
+            if reason:
+                reasons.append(f"{name}: {reason}")
         self._reasons[model] = "; ".join(reasons)
         self.context.reporter.line(
             f"backend auto: using {FALLBACK} placeholders; {'; '.join(reasons)}. "
