@@ -47,12 +47,18 @@ class ServerInfo:
     algorithm: str
     reproducibility: str
     max_in_flight: int
+    precision: str = "auto"
+
+    def settings(self) -> dict[str, str]:
+        """The server's [generator] settings that decide how its sounds are keyed and made."""
+        return {"decoder": self.decoder, "precision": self.precision}
 
     @staticmethod
     def parse(url: str, doc: Any) -> ServerInfo:
         try:
             return ServerInfo(url, str(doc["model"]), str(doc["identity"]), str(doc["decoder"]),
-                              str(doc["algorithm"]), str(doc["reproducibility"]), max(1, int(doc["max_in_flight"])))
+                              str(doc["algorithm"]), str(doc["reproducibility"]), max(1, int(doc["max_in_flight"])),
+                              str(doc.get("precision") or "auto"))
         except (TypeError, KeyError, ValueError) as exc:
             raise ModelUnavailable(f"{url} did not answer like an sfx-pipeline server ({exc!r} missing or wrong)",
                                    "check [generator] url: it must point at `sfx-pipeline serve`") from exc
@@ -167,7 +173,7 @@ class RemoteGenerator:
                 raise ModelUnavailable(f"the server at {info.url} runs decoder {info.decoder} version "
                                        f"{info.algorithm}, which this sfx-pipeline does not know",
                                        "install the same sfx-pipeline version here and on the server")
-            ctx = Context({**self.ctx.settings, "decoder": info.decoder}, self.ctx.cache_dir, self.ctx.reporter)
+            ctx = Context({**self.ctx.settings, **info.settings()}, self.ctx.cache_dir, self.ctx.reporter)
             self._keyer = AudioGenGenerator(ctx, self.model, info.identity)
         return self._keyer
 
@@ -256,7 +262,8 @@ def _remember(cache_dir: Path, info: ServerInfo) -> None:
     except (OSError, ValueError):
         doc = {}
     entry = {"model": info.model, "identity": info.identity, "decoder": info.decoder, "algorithm": info.algorithm,
-             "reproducibility": info.reproducibility, "max_in_flight": info.max_in_flight}
+             "reproducibility": info.reproducibility, "max_in_flight": info.max_in_flight,
+             "precision": info.precision}
     if doc.get(info.url) != entry:
         doc[info.url] = entry
         try:

@@ -155,6 +155,7 @@ class Service:
         generator = self.engine.generator
         return {"server": "sfx-pipeline", "protocol": wire.PROTOCOL, "backend": generator.name,
                 "model": generator.model, "identity": generator.identity(), "decoder": generator.decoder,
+                "precision": str(generator.ctx.settings.get("precision") or "auto"),
                 "algorithm": generator.version, "reproducibility": generator.reproducibility(),
                 "max_seconds": self.limits.max_seconds, "max_in_flight": self.limits.max_in_flight,
                 "cas": self.limits.cas, "ready": self.engine.ready.is_set()}
