@@ -45,6 +45,7 @@ def make_app(service: Service) -> Starlette:
 
     async def info(request: Request) -> Response:
         service.authorize(request.headers.get("authorization"))
+        service.ready_or_refuse()  # the reproducibility promise depends on where the model loaded
         return JSONResponse(service.info())
 
     async def generate(request: Request) -> Response:

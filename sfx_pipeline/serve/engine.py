@@ -19,9 +19,11 @@ from typing import Any
 from collections.abc import Callable
 
 from sfx_pipeline.generators import Generated, Job
+from sfx_pipeline.generators.audiogen.batching import FRAME_RATE
 from sfx_pipeline.report import Reporter
 
 STATS_WINDOW = 60.0  # seconds of history behind the audio-seconds-per-second gauge
+MANY = 1 << 16  # "as many clips as fit": the server's slots do not depend on the first run's size
 
 
 @dataclass
@@ -66,6 +68,7 @@ class Engine:
         self.stats = Stats()
         self.slots = 0
         self.decoder: Any = None  # OpenDecoder, when the fast decoder runs this model
+        self.memory: Any = None  # memory.MemoryPolicy over the loaded model
         self._carry: list[Ticket] = []  # taken from the queue, waiting for the next run
         self._max_frames = 0
         self.on_failure: Callable[[], None] = lambda: None  # the model did not load: stop serving
@@ -107,11 +110,13 @@ class Engine:
 
     def _load(self) -> None:
         from sfx_pipeline.generators.audiogen import runtime
+        from sfx_pipeline.generators.audiogen.memory import MemoryPolicy
 
         loaded = self.generator.loaded()
         self._max_frames = runtime.max_frames(loaded)
-        configured = int(self.generator.ctx.settings.get("max_batch_size") or 0)
-        self.slots = configured or runtime.auto_batch_size(loaded, self._max_frames)
+        # The open decoder's own policy: slots for the longest clip, halved on out-of-memory.
+        self.memory = MemoryPolicy(loaded, int(self.generator.ctx.settings.get("max_batch_size") or 0))
+        self.slots = self.memory.size(self._max_frames, MANY)
         if self.generator.decoder == "fast" and runtime.fast_unsupported(loaded) is None:
             from sfx_pipeline.serve.open_decoder import OpenDecoder
 
@@ -140,8 +145,6 @@ class Engine:
     # the open decoder ------------------------------------------------------------------------
 
     def _stream(self, tickets: list[Ticket]) -> None:
-        from sfx_pipeline.generators.audiogen import runtime
-
         by_id = {t.request.id: t for t in tickets}
 
         def more() -> list[Any]:
@@ -161,16 +164,15 @@ class Engine:
                 self._deliver(ticket, Generated(ticket.job, audio, rate,
                                                 info={"decoder": "fast", "seed": request.seed}))
         except Exception as exc:  # noqa: BLE001 - the server must outlive a failed run
-            if not runtime.is_out_of_memory(exc) or self.slots == 1:
-                message = f"AudioGen failed: {type(exc).__name__}: {exc}"
-                for ticket in by_id.values():
-                    self._deliver(ticket, Generated(ticket.job, None, 0, error=message))
-                by_id.clear()
+            self.decoder.release()  # its buffers were sized for the run that failed
+            verdict = self.memory.failed(exc, self.slots, self._max_frames / FRAME_RATE)
+            if verdict.retry:
+                self.slots = self.memory.limit or 1
+                self.reporter.line(f"serve: {verdict.message}")
             else:
-                runtime.free_memory(None)
-                self.decoder.release()
-                self.slots = (self.slots + 1) // 2
-                self.reporter.line(f"serve: out of GPU memory; now {self.slots} sounds at a time")
+                for ticket in by_id.values():
+                    self._deliver(ticket, Generated(ticket.job, None, 0, error=verdict.message))
+                by_id.clear()
         self._carry[:0] = list(by_id.values())  # deferred (or to retry after running out of memory)
 
     def _batched(self, tickets: list[Ticket]) -> None:
