@@ -54,13 +54,20 @@ def find_spec(project: Project, name: str) -> SoundSpec:
 
 
 def audition(project: Project, name: str, takes: int) -> list[Take]:
+    """Take 0 is the sound as its descriptor makes it now, to compare against; takes 1 to
+    `takes` use other seeds."""
     spec = find_spec(project, name)
+    if _is_variation(project, spec):
+        raise UserError(
+            f"{name} is one of the variations of {spec.descriptor}, which share one seed sequence "
+            "(seed, seed+1, …): a take's seed could not be given to it alone",
+            f"set `seed` in {spec.descriptor} to try another sequence, or give the sound its own descriptor")
     folder = project.root / FOLDER / name
     _prepare(project.root / FOLDER, folder)
     generator = project.generators.for_spec(spec)
     variants = {}
-    for number in range(1, takes + 1):
-        take = dataclasses.replace(spec, seed=take_seed(spec, number))
+    for number in range(0, takes + 1):
+        take = dataclasses.replace(spec, seed=take_seed(spec, number) if number else spec.seed)
         variants[take.seed] = (number, target(take, generator))
     results = []
     for done in Producer(project.cache, project.generators, project.reporter).produce([t for _, t in variants.values()]):
@@ -70,7 +77,11 @@ def audition(project: Project, name: str, takes: int) -> list[Take]:
             write_atomic(path, done.data)
         results.append(Take(number, done.target.spec.seed, path.relative_to(project.root).as_posix(), done.error))
     results.sort(key=lambda t: t.number)
-    record = {"descriptor": spec.descriptor, "entry": spec.entry, "takes": {str(t.number): t.seed for t in results}}
+    # The render key of each take: `pick` checks it still matches what the descriptor would
+    # build with that seed, so it never promises a sound nobody heard.
+    keys = {str(number): t.render_key for number, t in variants.values()}
+    record = {"descriptor": spec.descriptor, "entry": spec.entry, "takes": {str(t.number): t.seed for t in results},
+              "render_keys": keys}
     write_atomic(folder / TAKES_FILE, json.dumps(record, indent=2).encode("utf-8"))
     return results
 
@@ -92,7 +103,14 @@ def pick(project: Project, name: str, number: int) -> tuple[str, int]:
     if _is_variation(project, spec):
         raise UserError(f"{name} is one of the variations of {spec.descriptor}; they share one seed sequence",
                         f"set seed in {spec.descriptor} by hand, or audition a single sound")
-    _write_seed(project.root / spec.descriptor, spec, seed, project.config)
+    heard = record.get("render_keys", {}).get(str(number))
+    now = target(dataclasses.replace(spec, seed=seed), project.generators.for_spec(spec)).render_key
+    if heard != now:
+        raise UserError(f"the takes of {name} were made from other settings than {spec.descriptor} has now, "
+                        f"so take {number} is not the sound a build would make",
+                        f"run `sfx-pipeline audition {name}` again and pick from the new takes")
+    if seed != spec.seed:
+        _write_seed(project.root / spec.descriptor, spec, seed, project.config)
     return spec.descriptor, seed
 
 

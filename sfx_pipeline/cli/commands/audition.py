@@ -22,7 +22,7 @@ def _takes(text: str) -> int:
 
 def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", help="the sound's name (as in its output file name)")
-    p.add_argument("--takes", type=_takes, default=4, metavar="N", help="how many takes, 1 to 32 (default 4)")
+    p.add_argument("--takes", type=_takes, default=4, metavar="N", help="how many takes with new seeds, 1 to 32 (default 4); take 0 is the current seed")
 
 
 def _run(args: argparse.Namespace, out: Output) -> int:
@@ -30,7 +30,7 @@ def _run(args: argparse.Namespace, out: Output) -> int:
 
     takes = audition(open_project(args, out), args.name, args.takes)
     lines = [f"take {t.number:2d}  seed {t.seed:<10d}  " + (f"failed: {t.error}" if t.error else t.path)
-             for t in takes]
+             + ("  (the current seed, to compare)" if t.number == 0 else "") for t in takes]
     out.emit({"name": args.name, "takes": [{"number": t.number, "seed": t.seed, "path": t.path, "error": t.error}
                                            for t in takes]},
              [*lines, f"listen, then keep one: sfx-pipeline pick {args.name} <take>"])

@@ -18,8 +18,9 @@ def _run(args: argparse.Namespace, out: Output) -> int:
     from sfx_pipeline.audition import pick
 
     path, seed = pick(open_project(args, out), args.name, args.take)
-    out.emit({"descriptor": path, "seed": seed, "take": args.take},
-             [f"{path}: seed = {seed} (take {args.take}); `sfx-pipeline build` installs it from the cache"])
+    line = (f"{path}: take 0 is the current seed ({seed}); nothing to change" if args.take == 0 else
+            f"{path}: seed = {seed} (take {args.take}); `sfx-pipeline build` installs it from the cache")
+    out.emit({"descriptor": path, "seed": seed, "take": args.take}, [line])
     return 0
 
 
