@@ -109,10 +109,15 @@ def test_auto_backend_says_once_why_it_uses_placeholders(project: GameProject) -
     project.write("sfx-pipeline.toml", 'import_dir = "audio"\n[generator]\nbackend = "auto"\n')
     project.sound("a", "coin")
     project.sound("b", "laser")
+    assert "backend auto" not in project.run("status").err  # nothing is being made: nothing to say
     run = project.run("build")
     lines = [line for line in run.err.splitlines() if line.startswith("backend auto:")]
-    assert len(lines) == 1 and "using procedural placeholders" in lines[0]
-    assert "regenerate by themselves" in lines[0]
+    assert len(lines) == 1 and "using procedural placeholders (audiogen: " in lines[0]
+    assert "`sfx-pipeline doctor` says how to fix it" in lines[0] and "fix:" not in lines[0]
+    assert "backend auto" not in project.run("build").err  # a no-op build makes no placeholders
+    project.sound("c", "blip")
+    verbose = project.run("build", "-v")
+    assert "fix:" in verbose.err and "regenerate by themselves" in verbose.err  # -v: each reason with its fix
 
 
 def test_import_manifest_writes_descriptors(project: GameProject) -> None:

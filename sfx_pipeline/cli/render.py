@@ -88,12 +88,24 @@ def build_summary(report: "Report", dry_run: bool) -> str:
     if report.audio_seconds and report.generate_seconds:
         line += (f"; generated {report.audio_seconds:.1f} s of audio at "
                  f"{report.audio_seconds / report.generate_seconds:.1f}x real time")
-    new = sum(1 for r in report.results if r.placeholder and r.outcome in ("generated", "cached"))
+    new = new_placeholders(report) if not dry_run else 0
     if new:
         these = "it is a procedural placeholder" if new == 1 else f"{new} of them are procedural placeholders"
         line += (f"\n{these} ({c['placeholders']} in the project); "
                  "a build where AudioGen loads replaces them")
     return line
+
+
+_PRODUCED = ("generated", "cached", "would build")
+
+
+def new_placeholders(report: "Report") -> int:
+    return sum(1 for r in report.results if r.placeholder and r.outcome in _PRODUCED)
+
+
+def produced(report: "Report") -> bool:
+    """Did the build make (or would it make) any sound? Only then is the backend worth a word."""
+    return any(r.outcome in _PRODUCED for r in report.results)
 
 
 def build_json(report: "Report", reporter: Reporter) -> dict[str, object]:

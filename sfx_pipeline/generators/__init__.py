@@ -8,6 +8,8 @@ install finished assets while the rest are still generating.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol, Sequence
@@ -113,6 +115,7 @@ class Generators:
         self._made: dict[tuple[str, str], Generator] = {}
         self._auto: dict[str, str] = {}  # model -> resolved backend name
         self._reasons: dict[str, str] = {}  # model -> why auto fell back to placeholders
+        self._chosen: dict[str, str] = {}  # model -> the real backend auto picked
         self._pinned: dict[tuple[str, str, str], Generator] = {}
 
     def for_spec(self, spec: SoundSpec) -> Generator:
@@ -142,20 +145,31 @@ class Generators:
         return self._auto[model]
 
     def _pick(self, model: str) -> str:
+        # Silent: `status` and no-op builds have nothing to say about it. A build that makes
+        # placeholders says why once, through `auto_note`.
         reasons = []
         for name, unavailable in AUTO_ORDER:
             reason = unavailable(self.context, model)
             if reason is None:
-                self.context.reporter.line(f"backend auto: using {name} ({model})")
+                self._chosen[model] = name
                 return name
             if reason:
                 reasons.append(f"{name}: {reason}")
         self._reasons[model] = "; ".join(reasons)
-        self.context.reporter.line(
-            f"backend auto: using {FALLBACK} placeholders; {'; '.join(reasons)}. "
-            "Placeholders regenerate by themselves once a build runs where AudioGen can load."
-        )
         return FALLBACK
+
+    def auto_note(self, full: bool = False) -> str:
+        """One line on what `auto` chose here and, for placeholders, why ("" when nothing was
+        resolved): the short reason, or with `full` each reason with its fix."""
+        if not self._reasons:
+            return "; ".join(f"backend auto: using {name} ({model})" for model, name in sorted(self._chosen.items()))
+        reasons = sorted(set(self._reasons.values()))
+        if not full:
+            reasons = [re.sub(r" \(fix: .*?\)$| \(.*?\)$", "", r) for r in reasons]
+            return (f"backend auto: using {FALLBACK} placeholders ({'; '.join(sorted(set(reasons)))}); "
+                    "`sfx-pipeline doctor` says how to fix it")
+        return (f"backend auto: using {FALLBACK} placeholders; {'; '.join(reasons)}. "
+                "Placeholders regenerate by themselves once a build runs where AudioGen can load.")
 
     def loaded(self) -> list[Generator]:
         return list(self._made.values())

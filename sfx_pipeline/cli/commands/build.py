@@ -21,6 +21,10 @@ def _run(args: argparse.Namespace, out: Output) -> int:
 
     project = open_project(args, out)
     report = build(project, Options(dry_run=args.dry_run, force=args.force, prune=args.prune, only=args.only))
+    if render.produced(report):  # only then does it matter what auto chose
+        note = project.generators.auto_note(full=out.verbose)
+        if note:
+            out.message(note)
     out.emit(render.build_json(report, out.reporter),
              render.build(report, args.dry_run, out.paint, out.verbose))
     return report.exit_code

@@ -12,6 +12,7 @@ from sfx_pipeline.watch import DEFAULT_POLL, DEFAULT_SETTLE
 
 if TYPE_CHECKING:
     from sfx_pipeline.build import Report
+    from sfx_pipeline.project import Project
 
 _POLL_HELP = (
     "poll the folders every SECONDS (default %(const)s) instead of waiting for file events. "
@@ -48,11 +49,19 @@ def _arguments(p: argparse.ArgumentParser) -> None:
                         "file events, and one build should follow it")
 
 
-def shows(out: Output) -> Callable[["Report"], None]:
-    """How each build of the session is shown: as `build` shows it."""
+def shows(out: Output, project: "Project | None" = None) -> Callable[["Report"], None]:
+    """How each build of the session is shown: as `build` shows it, with why there are
+    placeholders said once per session."""
     from sfx_pipeline.cli import render
 
+    said = set()
+
     def show(report: "Report") -> None:
+        if project is not None and render.produced(report):
+            note = project.generators.auto_note(full=out.verbose)
+            if note and note not in said:
+                said.add(note)
+                out.message(note)
         out.result(*render.build(report, False, out.paint, out.verbose))
         out.flush()  # a build's lines reach a pipe (`| tee log`) when it is done, not at exit
 
@@ -67,7 +76,7 @@ def _run(args: argparse.Namespace, out: Output) -> int:
 
     project = open_project(args, out)
     session = Session(project, Options(prune=args.prune, only=args.only), Settings(args.settle, args.poll),
-                      show=shows(out))
+                      show=shows(out, project))
     folders = ", ".join(f"{d}/" + ("" if (project.root / d).is_dir() else " (not there yet)")
                         for d in project.config.descriptor_dirs)
     how = f"polling every {args.poll:g} s" if args.poll else "file events"
