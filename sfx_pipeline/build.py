@@ -7,6 +7,7 @@ per asset: the message goes in the report and the rest of the build goes on.
 
 from __future__ import annotations
 
+import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,7 +21,10 @@ from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.errors import Problem
 from sfx_pipeline.hashing import digest
 from sfx_pipeline.lock import LockEntry
-from sfx_pipeline.paths import fold, inside
+from sfx_pipeline.paths import fold
+from sfx_pipeline.state import MAX_OUTPUT_BYTES
+from sfx_pipeline.audio.provenance import made_by_us
+from sfx_pipeline.untrusted import NOT_A_FILE, read_regular, removable_sidecar, writable_output
 from sfx_pipeline.plan import FRESH, MODIFIED, ORPHAN, PENDING, STALE, Action
 from sfx_pipeline.produce import Producer
 from sfx_pipeline.project import Project, Survey, check_selection, selected
@@ -132,7 +136,8 @@ class Builder:
         # The lock may spell a path in other case (written on Windows); keep one spelling.
         self._spelling = {fold(path): path for path in self.lock.assets}
         self._last_flush = time.monotonic()
-        self._dirty = False
+        self._dirty = survey.lock.rewrite  # paths respelled: write them in normal form
+        self._targets_on_disk: set[tuple[int, int]] | None = None
 
     def run(self) -> Report:
         start = time.perf_counter()
@@ -183,23 +188,62 @@ class Builder:
         if not self.options.prune:
             self._result(a, "orphan", "--prune removes it")
             self.report.left_behind += 1
+        elif a.on_disk == NOT_A_FILE:
+            self._result(a, "kept", "not a regular file: never removed")
+            self.report.left_behind += 1
         elif a.on_disk != a.entry.output_digest and not self.options.force:
             self._result(a, "kept", "edited by hand; --prune --force removes it")
             self.report.left_behind += 1
         else:
-            note = ""
-            if a.entry.accepted and a.on_disk == a.entry.output_digest:
-                note = self._keep_copy(inside(self.project.root, a.output), a.output)
-            self._remove(a.output)
-            self._result(a, "pruned", note)
+            try:
+                note = self._keep_copy(a) if a.entry.accepted and a.on_disk == a.entry.output_digest else ""
+            except OSError as exc:  # never remove an edit the user accepted without its copy
+                self._result(a, "kept", f"not removed: no copy of the accepted edit could be kept ({exc.strerror or exc})")
+                self.report.left_behind += 1
+                return
+            refused = self._remove(a)
+            self._result(a, "kept" if refused else "pruned", refused or note)
+            self.report.left_behind += 1 if refused else 0
 
-    def _remove(self, output: str) -> None:
-        path = inside(self.project.root, output)
+    def _remove(self, a: Action) -> str:
+        """Delete an orphan and its engine files; or say why it is not ours to delete.
+
+        Proven at the moment of deleting, from the bytes themselves (the plan's digest may
+        come from a memo): what the lock recorded for this path, or with --force a WAV that
+        says sfx-pipeline wrote it (edited since, perhaps), never someone else's file.
+        Never through a link, never a file a current sound writes under another spelling."""
+        try:
+            path = writable_output(self.project.root, a.output)
+            data = read_regular(path, MAX_OUTPUT_BYTES, follow=False)
+        except FileNotFoundError:
+            self._forget(a.output)
+            return ""
+        except OSError as exc:
+            return f"not removed: {exc}"
+        if digest(data) != a.entry.output_digest and not (self.options.force and made_by_us(data)):
+            return "not removed: it is not a file sfx-pipeline wrote"
+        if self._is_a_target(path):
+            return "not removed: a current sound writes this file under another spelling"
         for sidecar in self.project.engine.sidecars(path):
-            sidecar.unlink(missing_ok=True)
+            if removable_sidecar(sidecar):
+                sidecar.unlink(missing_ok=True)
         path.unlink(missing_ok=True)
-        self.project.digests.forget(output)
-        self._forget(output)
+        self.project.digests.forget(a.output)
+        self._forget(a.output)
+        return ""
+
+    def _is_a_target(self, path: Path) -> bool:
+        if self._targets_on_disk is None:
+            self._targets_on_disk = set()
+            for other in self.survey.actions:
+                if other.target is not None and other.on_disk is not None:
+                    try:
+                        st = os.stat(self.project.root / other.output)
+                    except OSError:
+                        continue
+                    self._targets_on_disk.add((st.st_dev, st.st_ino))
+        st = os.stat(path)
+        return (st.st_dev, st.st_ino) in self._targets_on_disk
 
     # the assets that do ---------------------------------------------------------------
 
@@ -220,24 +264,26 @@ class Builder:
     def _install(self, a: Action, data: bytes, outcome: str, batch: dict, note: str = "") -> None:
         t = a.target
         try:
-            path = inside(self.project.root, t.spec.output_path)
+            path = writable_output(self.project.root, t.spec.output_path)
             if a.entry and a.entry.accepted and a.on_disk == a.entry.output_digest:
-                note = "; ".join(filter(None, [note, self._keep_copy(path, t.spec.output_path)]))
+                note = "; ".join(filter(None, [note, self._keep_copy(a)]))
             self.project.engine.before_install(path, t.spec, t.spec.output_path)
             write_atomic(path, data)
-        except (OSError, ValueError) as exc:
-            self._result(a, "failed", f"cannot write {t.spec.output_path}: {exc}")
+        except OSError as exc:
+            self._result(a, "failed", f"cannot write {t.spec.output_path}: {exc.strerror or exc}")
             return
         output_digest = digest(data)
         self.project.digests.record(self.project.root, t.spec.output_path, output_digest)
         self._record(t, output_digest, batch)
         self._result(a, outcome, note)
 
-    def _keep_copy(self, path: Path, output: str) -> str:
+    def _keep_copy(self, a: Action) -> str:
         """An accepted hand edit is about to be replaced: copy it out of the way first."""
+        output = a.output
+        data = read_regular(writable_output(self.project.root, output), MAX_OUTPUT_BYTES, follow=False)
         copy = self.project.config.state_dir / REPLACED_DIR / output
         copy.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(copy, path.read_bytes())
+        write_atomic(copy, data)
         return f"the accepted edit is kept in {copy.relative_to(self.project.root).as_posix()}"
 
     # lock and report ------------------------------------------------------------------

@@ -15,6 +15,7 @@ from sfx_pipeline.errors import ConfigError, Problem, ProjectNotFound
 from sfx_pipeline.hashing import key_of
 from sfx_pipeline.paths import relative_path_problem
 from sfx_pipeline.tomlfile import read_toml
+from sfx_pipeline.untrusted import normal_relative
 
 CONFIG_NAME = "sfx-pipeline.toml"
 LEVEL_KEYS = ("gain_db", "peak_db", "loudness")  # one way to set the level per layer
@@ -113,8 +114,8 @@ def _build(root: Path, data: dict[str, Any]) -> ProjectConfig:
     return ProjectConfig(
         root=root,
         engine=engine,
-        import_dir=data.get("import_dir", DEFAULT_IMPORT_DIR[engine]).rstrip("/"),
-        descriptor_dirs=tuple(d.rstrip("/") for d in data.get("descriptor_dirs", DEFAULT_DESCRIPTOR_DIRS)),
+        import_dir=normal_relative(data.get("import_dir", DEFAULT_IMPORT_DIR[engine])),
+        descriptor_dirs=tuple(normal_relative(d) for d in data.get("descriptor_dirs", DEFAULT_DESCRIPTOR_DIRS)),
         cache_dir=cache_dir(root, data.get("cache_dir")),
         generator=schema.merge(schema.defaults(schema.GENERATOR), data.get("generator", {})),
         defaults=defaults,

@@ -21,6 +21,7 @@ from sfx_pipeline.paths import name_problem, relative_path_problem
 # SoundSpec and SUFFIX are re-exported for the modules that still import them from here.
 from sfx_pipeline.sound import SUFFIX, GenerationParams, OutputParams, SoundSpec
 from sfx_pipeline.tomlfile import TomlDoc, read_toml
+from sfx_pipeline.untrusted import MAX_OUTPUT_PATH, normal_relative
 
 BUILTIN_LEVEL = {"peak_db": -1.0}
 
@@ -92,6 +93,12 @@ class _Resolver:
         count = merged.get("variations", 1)
         names = [name] if count == 1 else [f"{name}_{i:02d}" for i in range(1, count + 1)]
         generation = merged.get("generation", {})
+        longest = self._output_path(merged, name, names[-1])
+        if len(longest) > MAX_OUTPUT_PATH:
+            self.checker.add(where + ["output", "path"] if "path" in merged["output"] else where + ["name"],
+                             f"the output path {longest[:60]}... is {len(longest)} characters long, over the "
+                             f"{MAX_OUTPUT_PATH} that every OS can write", "use a shorter name or folder")
+            return []
         return [
             SoundSpec(
                 name=variant,
@@ -173,7 +180,7 @@ class _Resolver:
         # posixpath on strings, not PurePosixPath: this runs once per asset on every build
         explicit = merged["output"].get("path")
         if explicit:
-            stem, suffix = posixpath.splitext(explicit)
+            stem, suffix = posixpath.splitext(normal_relative(explicit))  # `ui/./a.wav` is `ui/a.wav`
             return posixpath.join(self.config.import_dir, stem + variant[len(name):] + suffix)
         return posixpath.join(self.config.import_dir, self._subfolder(), f"{variant}.wav")
 

@@ -8,15 +8,17 @@ teammate's first build regenerates nothing: every key and output digest already 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.config import LOCK_NAME
 from sfx_pipeline.errors import UserError
+from sfx_pipeline.untrusted import MAX_DEPTH, check_dict, depth, normal_output, read_regular
 
 FORMAT = 1
+MAX_BYTES = 1 << 30  # about 700,000 assets; a bigger file is not a lock
 _RECOVER = "delete it: outputs that match their descriptors are recognised again by the next build"
 
 
@@ -48,6 +50,7 @@ class LockEntry:
 class Lock:
     assets: dict[str, LockEntry] = field(default_factory=dict)  # by output path
     reproducibility: dict[str, str] = field(default_factory=dict)  # backend -> what it promises
+    rewrite: bool = field(default=False, compare=False)  # a path was respelled: write the file in normal form
 
     def to_json(self) -> str:
         doc = {
@@ -60,24 +63,70 @@ class Lock:
 
 def load(path: Path) -> Lock:
     try:
-        text = path.read_bytes().decode("utf-8")
+        raw = read_regular(path, MAX_BYTES)
     except FileNotFoundError:
         return Lock()
+    except OSError as exc:
+        raise UserError(f"{LOCK_NAME} cannot be read: {exc.strerror or exc}",
+                        f"make it a readable file: restore it from version control, or {_RECOVER}") from exc
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UserError(f"{LOCK_NAME} is not UTF-8 text ({exc.reason} at byte {exc.start})",
                         f"restore it from version control, or {_RECOVER}") from exc
     try:
-        doc = json.loads(text)
-        if doc.get("format") != FORMAT:
-            raise ValueError(f"unknown format {doc.get('format')!r}")
-        assets = {p: LockEntry(**entry) for p, entry in doc["assets"].items()}
-        return Lock(assets, dict(doc.get("reproducibility", {})))
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return _parse(text)
+    except (ValueError, RecursionError) as exc:
         hint = "resolve the merge conflict in it" if "<<<<<<<" in text else "restore it from version control"
         raise UserError(
             f"{LOCK_NAME} cannot be read: {exc}",
             f"{hint}, or {_RECOVER}",
         ) from exc
+
+
+def _parse(text: str) -> Lock:
+    doc = json.loads(text)
+    if depth(doc) > MAX_DEPTH:
+        raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
+    if not isinstance(doc, dict):
+        raise ValueError(f"expected a JSON object, got {type(doc).__name__}")
+    if doc.get("format") != FORMAT:
+        raise ValueError(f"unknown format {doc.get('format')!r}")
+    assets, reproducibility = doc.get("assets"), doc.get("reproducibility", {})
+    if not isinstance(assets, dict):
+        raise ValueError("assets must be an object")
+    lock = Lock()
+    if isinstance(reproducibility, dict):
+        lock.reproducibility = {k: v for k, v in reproducibility.items() if isinstance(v, str)}
+    for written in sorted(assets):
+        _add(lock, written, assets[written])
+    return lock
+
+
+_FIELDS: dict[str, Any] = {"descriptor": str, "entry": str, "name": str, "backend": str, "placeholder": bool,
+                           "model": str, "seed": int, "generation_key": str, "render_key": str,
+                           "output_digest": str, "generation": dict, "render": dict}
+_KNOWN = {f.name for f in fields(LockEntry)}
+
+
+def _add(lock: Lock, written: str, value: Any) -> None:
+    """One asset of the file, checked before anything can act on it. A path that is not a
+    .wav inside the project (a bad merge, or a pull request listing `project.godot` so that
+    `--prune` would delete it) refuses the whole file: no entry of it is trusted then."""
+    path = normal_output(written)
+    why = check_dict(value, _FIELDS)
+    if path is None:
+        why = "is not a .wav path inside the project"
+    elif why is None and set(value) - _KNOWN:
+        why = f"has unknown fields {', '.join(sorted(set(value) - _KNOWN))}"
+    elif why is None and not isinstance(value.get("batch", {}), dict):
+        why = "batch must be an object"
+    elif why is None and path in lock.assets:
+        why = f"is another spelling of {path!r}"
+    if why is not None:
+        raise ValueError(f"asset {written!r} {why}")
+    lock.rewrite |= path != written
+    lock.assets[path] = LockEntry(**value)
 
 
 def save(path: Path, lock: Lock) -> None:

@@ -8,6 +8,7 @@ front with the reason rather than failing halfway through a teammate's build.
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path, PurePosixPath
 
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
@@ -70,5 +71,6 @@ def posix(path: Path, root: Path) -> str:
 
 
 def fold(relative: str) -> str:
-    """Comparison form of a path: Windows and macOS file systems ignore case."""
-    return relative.casefold()
+    """Comparison form of a path: Windows and macOS file systems ignore case, and macOS
+    treats a composed `é` (NFC) and a decomposed one (NFD) as the same name."""
+    return unicodedata.normalize("NFC", relative).casefold()

@@ -13,6 +13,7 @@ from sfx_pipeline.errors import Problem
 from sfx_pipeline.lock import Lock, LockEntry
 from sfx_pipeline.paths import fold
 from sfx_pipeline.sound import Target
+from sfx_pipeline.untrusted import NOT_A_FILE
 
 FRESH, STALE, MODIFIED, ORPHAN, ERROR = "fresh", "stale", "modified", "orphan", "error"
 PENDING = "pending"  # stale, but its backend cannot run here: the sound it has is kept
@@ -21,6 +22,7 @@ FOREIGN = "output exists but was not written by sfx-pipeline"
 
 EARLIER = "output from an earlier build that the lock does not list"
 ACCEPTED = "replaces a hand edit kept with `sfx-pipeline accept` (a copy goes to .sfx-pipeline/replaced/)"
+NOT_A_FILE_THERE = "a link, folder or other non-file is at the output path"
 
 # Which render does the file at `output` (with this digest) hold? `wanted` when the render
 # cache holds those very bytes; otherwise the key the WAV carries in its provenance if its
@@ -95,6 +97,8 @@ def _asset(t: Target, entry: LockEntry | None, on_disk: str | None,
     if on_disk is None:
         if entry is not None:
             reasons.append("output missing")
+    elif on_disk == NOT_A_FILE:
+        reasons.append(NOT_A_FILE_THERE)  # never replaced, not even with --force
     elif entry is not None and on_disk == entry.output_digest:
         if entry.accepted and reasons:  # the descriptor moved on from an edit the user chose to keep
             reasons.append(ACCEPTED)
@@ -102,13 +106,16 @@ def _asset(t: Target, entry: LockEntry | None, on_disk: str | None,
         held = held_render(output, t.render_key, on_disk)
         if held == t.render_key:
             reasons = []  # the file already holds exactly this render (e.g. the lock lagged behind)
-        elif held is not None:
-            reasons = (reasons if entry is not None else []) + [EARLIER]  # ours, untouched: safe to replace
+        elif held is not None and entry is None:
+            reasons = [EARLIER]  # ours by its provenance, and no lock record says otherwise: replace it
         else:
+            # Provenance proves who made a file, not that it is the one this path should
+            # hold: a copy of another output, or an older render restored from git, is a
+            # choice someone made. Only the digest the lock records for this path is ours.
             reasons.append(FOREIGN if entry is None else HAND_EDITED)
     if not reasons:
         return Action(output, FRESH, target=t, entry=entry, on_disk=on_disk)
-    kept = not force and (HAND_EDITED in reasons or FOREIGN in reasons)
+    kept = not force and (HAND_EDITED in reasons or FOREIGN in reasons) or NOT_A_FILE_THERE in reasons
     if kept:
         return Action(output, MODIFIED, tuple(reasons), t, entry, on_disk)
     if t.pending:
@@ -121,6 +128,8 @@ def _orphan(path: str, entry: LockEntry, on_disk: str | None) -> Action:
     reasons = [f"no descriptor defines it any more (was {entry.descriptor})"]
     if on_disk is None:
         reasons.append("output already gone")
+    elif on_disk == NOT_A_FILE:
+        reasons.append(NOT_A_FILE_THERE)
     elif on_disk != entry.output_digest:
         reasons.append(HAND_EDITED)
     return Action(path, ORPHAN, tuple(reasons), entry=entry, on_disk=on_disk)

@@ -16,7 +16,7 @@ from typing import Iterator
 import numpy as np
 
 from sfx_pipeline.audio.render import render
-from sfx_pipeline.cache import Cache
+from sfx_pipeline.cache import Cache, bound, pack_generation, unpack_generation
 from sfx_pipeline.errors import ModelUnavailable
 from sfx_pipeline.generators import Generated, Generator, Generators, Job
 from sfx_pipeline.report import Reporter
@@ -47,6 +47,7 @@ class Producer:
         self.generators = generators
         self.reporter = reporter
         self.totals = Totals()
+        self._warned = False
 
     def produce(self, targets: list[Target]) -> Iterator[Produced]:
         pending: dict[str, list[Target]] = {}  # generation key -> targets sharing that audio
@@ -64,14 +65,16 @@ class Producer:
             yield from self._generate(generator, jobs, pending)
 
     def _from_cache(self, t: Target) -> Produced | None:
-        rendered = self.cache.get("renders", t.render_key)
+        rendered = self.cache.get("renders", t.render_key, bound("renders", t.render_key))
         if rendered is not None:
-            meta = rendered.meta
-            return Produced(t, rendered.data, CACHED, meta.get("batch", {}), "; ".join(meta.get("notes", [])))
-        generated = self.cache.get("generations", t.generation_key)
+            notes = [n for n in _listed(rendered.meta.get("notes")) if isinstance(n, str)]
+            return Produced(t, rendered.data, CACHED, _table(rendered.meta.get("batch")), "; ".join(notes))
+        generated = self.cache.get("generations", t.generation_key, bound("generations", t.generation_key))
         if generated is not None:
-            audio = np.frombuffer(generated.data, dtype="<f4")
-            return self._render(t, audio, generated.meta["rate"], CACHED, generated.meta.get("batch", {}))
+            rate, samples = unpack_generation(t.generation_key, generated.data) or (0, b"")
+            audio = np.frombuffer(samples, dtype="<f4")
+            if np.isfinite(audio).all():  # anything else is not audio a backend made: regenerate
+                return self._render(t, audio, rate, CACHED, _table(generated.meta.get("batch")))
         return None
 
     def _generate(self, generator: Generator, jobs: list[Job], pending: dict[str, list[Target]]) -> Iterator[Produced]:
@@ -101,8 +104,15 @@ class Producer:
     def _store(self, done: Generated) -> None:
         audio = np.ascontiguousarray(done.audio, dtype="<f4")
         meta = {"rate": done.rate, "samples": len(audio), "backend": done.job.spec.backend, "batch": done.info}
-        self.cache.put("generations", done.job.key, audio.tobytes(), meta)
+        self.cache.put("generations", done.job.key, pack_generation(done.job.key, done.rate, audio.tobytes()), meta)
+        self._warn_once()
         self.totals.audio_seconds += len(audio) / done.rate
+
+    def _warn_once(self) -> None:
+        if self.cache.write_error and not self._warned:
+            self._warned = True
+            self.reporter.line(f"warning: cannot write to the cache at {self.cache.root} ({self.cache.write_error}); "
+                               "sounds still install, but this build caches nothing")
 
     def _render(self, t: Target, audio: np.ndarray, rate: int, outcome: str, batch: dict) -> Produced:
         trace = {"seed": str(t.spec.seed), "backend": t.backend, "model": str(t.generation.get("model", "-")),
@@ -112,4 +122,13 @@ class Producer:
         except ValueError as exc:
             return Produced(t, None, error=f"render failed: {exc}")
         self.cache.put("renders", t.render_key, done.data, {"batch": batch, "notes": list(done.notes)})
+        self._warn_once()
         return Produced(t, done.data, outcome, batch, "; ".join(done.notes))
+
+
+def _table(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _listed(value: object) -> list:
+    return value if isinstance(value, list) else []

@@ -14,11 +14,13 @@ from __future__ import annotations
 import json
 import os
 import time
+from stat import S_ISDIR, S_ISREG
 from pathlib import Path
 from typing import Any
 
 from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.hashing import digest
+from sfx_pipeline.untrusted import NOT_A_FILE, read_regular
 
 _RACY_SECONDS = 2.0
 _IGNORE = b"# per-machine state of sfx-pipeline; never commit it\n*\n"
@@ -32,6 +34,7 @@ def make_state_dir(folder: Path) -> Path:
     if not ignore.exists():
         write_atomic(ignore, _IGNORE, durable=False)
     return folder
+MAX_OUTPUT_BYTES = 256 << 20  # a 30 s 96 kHz 24-bit WAV is under 9 MiB; far bigger is not ours
 
 
 class StatMemo:
@@ -89,20 +92,29 @@ class FileDigests(StatMemo):
         super().__init__(state_dir / "digests.json")
 
     def digest(self, root: Path, relative: str) -> str | None:
-        """Digest of the file's bytes, or None when it does not exist."""
+        """Digest of the file's bytes; None when no file is there (a folder counts as none:
+        installing over it fails and says so); NOT_A_FILE when what is there is a link, a
+        FIFO or a file we cannot read: never ours, so never replaced."""
         path = os.path.join(root, relative)  # plain strings: this runs per output on every build
         try:
-            st = os.stat(path)
+            st = os.lstat(path)
         except (FileNotFoundError, NotADirectoryError):
             return None
-        known = self.recall(relative, st)
-        if known is not None:
-            return str(known)
-        try:
-            with open(path, "rb") as stream:
-                value = digest(stream.read())
-        except (FileNotFoundError, IsADirectoryError, PermissionError):
+        except OSError:  # too long, a link loop above it, no permission: nothing we may replace
+            return NOT_A_FILE
+        if S_ISDIR(st.st_mode):
             return None
+        if not S_ISREG(st.st_mode):
+            return NOT_A_FILE
+        known = self.recall(relative, st)
+        if isinstance(known, str):
+            return known
+        try:
+            value = digest(read_regular(path, MAX_OUTPUT_BYTES, follow=False))
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError:
+            return NOT_A_FILE
         self.remember(relative, st, value)
         return value
 

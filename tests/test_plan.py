@@ -164,5 +164,15 @@ def test_an_untouched_output_of_an_earlier_build_is_replaced_not_kept() -> None:
     earlier = lambda output, key, digest: "0" * 32  # noqa: E731 - holds another render
     (action,) = one([t], {}, {OUT: "e" * 32}, matches=earlier)
     assert (action.status, action.reasons) == ("stale", ("output from an earlier build that the lock does not list",))
+
+
+
+def test_an_output_of_ours_that_is_not_what_the_lock_records_for_its_path_is_kept() -> None:
+    # a copy of another output, or an older render restored from git: provenance says we
+    # made it, but only the digest the lock records for this path proves it is ours to replace
+    t = make(seed=9)
+    earlier = lambda output, key, digest: "0" * 32  # noqa: E731 - holds another render
     (listed,) = one([t], {OUT: entry_for(make())}, {OUT: "e" * 32}, matches=earlier)
-    assert (listed.status, listed.reasons) == ("stale", ("seed changed", "output from an earlier build that the lock does not list"))
+    assert (listed.status, listed.reasons) == ("modified", ("seed changed", "output modified by hand"))
+    (forced,) = one([t], {OUT: entry_for(make())}, {OUT: "e" * 32}, matches=earlier, force=True)
+    assert forced.status == "stale"

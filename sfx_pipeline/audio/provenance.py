@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sfx_pipeline.audio.wav import WavError, decode
 from sfx_pipeline.hashing import digest
+from sfx_pipeline.untrusted import read_regular
 
 SOFTWARE = "sfx-pipeline"  # no version: the bytes must depend on the render key alone
 _MAX_READ = 64 * 1024 * 1024
@@ -25,10 +26,16 @@ def info(fields: dict[str, str], prompt: str, pcm: bytes) -> dict[str, str]:
 def read(path: Path) -> dict[str, str]:
     """The provenance fields of a WAV we wrote and nobody altered; {} otherwise."""
     try:
-        if path.stat().st_size > _MAX_READ:
-            return {}
-        wav = decode(path.read_bytes())
-    except (OSError, WavError, ValueError):
+        return fields_of(read_regular(path, _MAX_READ, follow=False))
+    except OSError:
+        return {}
+
+
+def fields_of(data: bytes) -> dict[str, str]:
+    """`read`, for bytes already in memory."""
+    try:
+        wav = decode(data)
+    except (WavError, ValueError):
         return {}
     if wav.info.get("ISFT") != SOFTWARE:
         return {}
@@ -40,3 +47,15 @@ def read(path: Path) -> dict[str, str]:
 
 def render_key_in(path: Path) -> str | None:
     return read(path).get("render")
+
+
+def render_key_of(data: bytes) -> str | None:
+    return fields_of(data).get("render")
+
+
+def made_by_us(data: bytes) -> bool:
+    """Says it was written by sfx-pipeline, even if its audio was edited since."""
+    try:
+        return decode(data).info.get("ISFT") == SOFTWARE
+    except (WavError, ValueError):
+        return False
