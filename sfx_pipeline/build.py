@@ -8,6 +8,7 @@ per asset: the message goes in the report and the rest of the build goes on.
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,18 +19,18 @@ from filelock import FileLock, Timeout
 
 from sfx_pipeline import lock as lock_mod
 from sfx_pipeline.atomic import write_atomic
+from sfx_pipeline.audio.provenance import made_by_us
+from sfx_pipeline.config import LOCK_NAME, ProjectConfig
 from sfx_pipeline.errors import Problem
 from sfx_pipeline.hashing import digest
 from sfx_pipeline.lock import LockEntry
 from sfx_pipeline.paths import fold
-from sfx_pipeline.state import MAX_OUTPUT_BYTES
-from sfx_pipeline.audio.provenance import made_by_us
-from sfx_pipeline.untrusted import NOT_A_FILE, read_regular, removable_sidecar, writable_output
 from sfx_pipeline.plan import FRESH, MODIFIED, ORPHAN, PENDING, STALE, Action
 from sfx_pipeline.produce import Producer
 from sfx_pipeline.project import Project, Survey, check_selection, selected
 from sfx_pipeline.sound import Target
-from sfx_pipeline.state import make_state_dir
+from sfx_pipeline.state import MAX_OUTPUT_BYTES, clear_in_the_way, make_state_dir
+from sfx_pipeline.untrusted import NOT_A_FILE, read_regular, removable_sidecar, writable_output
 
 _LOCK_FLUSH_SECONDS = 1.0  # rewrite the lock at most this often while building
 
@@ -100,8 +101,7 @@ def build(project: Project, options: Options) -> Report:
 @contextmanager
 def holding_build_lock(project: Project) -> Iterator[None]:
     """Hold the project's build lock, so a hook, `watch` and `accept` never interleave writes."""
-    path = make_state_dir(project.config.state_dir) / "build.lock"
-    guard = FileLock(str(path))
+    guard = FileLock(str(_guard_path(project.config)))
     try:
         guard.acquire(timeout=1)
     except Timeout:
@@ -124,6 +124,26 @@ def lock_entry(t: Target, output_digest: str, batch: dict, accepted: bool = Fals
 
 
 REPLACED_DIR = "replaced"  # under the state folder: accepted hand edits a build replaced
+
+
+def _guard_path(config: ProjectConfig) -> Path:
+    """The build lock's file: in the state folder, or, where that cannot hold it (read-only,
+    damaged), in the temp folder under a name derived from the project's path."""
+    path = config.state_dir / "build.lock"
+    try:
+        if not os.path.islink(config.state_dir):
+            make_state_dir(config.state_dir)
+            with open(path, "a"):
+                return path
+    except OSError:
+        clear_in_the_way(path)
+        try:
+            make_state_dir(config.state_dir)
+            with open(path, "a"):
+                return path
+        except OSError:
+            pass
+    return Path(tempfile.gettempdir()) / f"sfx-pipeline-{digest(str(config.root))[:16]}.lock"
 
 
 class Builder:
@@ -152,7 +172,7 @@ class Builder:
         finally:
             if not self.options.dry_run:
                 self._flush(force=True)
-                self.project.digests.save()
+                self.project.save_memos(self.project.digests)
         self.report.seconds = time.perf_counter() - start
         return self.report
 
@@ -250,6 +270,7 @@ class Builder:
     def _build(self, actions: list[Action]) -> None:
         by_output = {a.target.spec.output_path: a for a in actions}
         producer = Producer(self.project.cache, self.project.generators, self.project.reporter)
+        first = len(self.report.results)
         try:
             for done in producer.produce([a.target for a in actions]):
                 a = by_output[done.target.spec.output_path]
@@ -260,6 +281,10 @@ class Builder:
         finally:
             self.report.audio_seconds += producer.totals.audio_seconds
             self.report.generate_seconds += producer.totals.generate_seconds
+            # Sounds arrive as they finish; the report lists them in plan order, stable across runs.
+            position = {a.output: i for i, a in enumerate(actions)}
+            self.report.results[first:] = sorted(self.report.results[first:],
+                                                 key=lambda r: position.get(r.output, len(position)))
 
     def _install(self, a: Action, data: bytes, outcome: str, batch: dict, note: str = "") -> None:
         t = a.target
@@ -311,9 +336,16 @@ class Builder:
         now = time.monotonic()
         if self._dirty and (force or now - self._last_flush >= _LOCK_FLUSH_SECONDS):
             self.lock.assets = dict(sorted(self.lock.assets.items()))
-            lock_mod.save(self.project.config.lock_path, self.lock)
-            self._dirty = False
             self._last_flush = now
+            try:
+                lock_mod.save(self.project.config.lock_path, self.lock)
+            except OSError as exc:  # a full disk, a file size limit: the build goes on
+                if force:
+                    self.report.problems.append(Problem(
+                        LOCK_NAME, "", f"cannot be written: {exc.strerror or exc}",
+                        "free some space and build again: the WAVs installed now are recognised then"))
+                return
+            self._dirty = False
 
     def _result(self, a: Action, outcome: str, message: str = "") -> None:
         t, e = a.target, a.entry

@@ -86,9 +86,19 @@ def load(root: Path) -> ProjectConfig:
     level = [k for k in LEVEL_KEYS if k in data.get("defaults", {}).get("output", {})]
     if len(level) > 1:
         checker.add(["defaults", "output", level[1]], *LEVEL_CLASH)
+    if isinstance(data.get("cache_dir"), str):
+        _check_cache_dir(checker, root, data["cache_dir"])
     if checker.problems:
         raise ConfigError(checker.problems)
     return _build(root, data)
+
+
+def _check_cache_dir(checker: schema.Checker, root: Path, value: str) -> None:
+    path = Path(value).expanduser()
+    path = path if path.is_absolute() else root / path
+    if os.path.lexists(path) and not path.is_dir():
+        checker.add(["cache_dir"], f"{value!r} is not a folder",
+                    "give a folder (it is created when missing), or remove the line to use the user cache folder")
 
 
 def _check_relative(checker: schema.Checker, path: list[str | int], value: str) -> None:

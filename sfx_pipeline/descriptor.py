@@ -15,7 +15,7 @@ from typing import Any
 import xxhash
 
 from sfx_pipeline import schema
-from sfx_pipeline.config import LEVEL_CLASH, LEVEL_KEYS, ProjectConfig
+from sfx_pipeline.config import CONFIG_NAME, LEVEL_CLASH, LEVEL_KEYS, ProjectConfig
 from sfx_pipeline.errors import Problem
 from sfx_pipeline.paths import name_problem, relative_path_problem
 # SoundSpec and SUFFIX are re-exported for the modules that still import them from here.
@@ -141,14 +141,15 @@ class _Resolver:
         if level is None:
             self.checker.add(where + ["output"], *LEVEL_CLASH)
             return None
+        origin = _origin(layers[:2], ("loop", "fade_in", "fade_out", "loop_crossfade"))
         if out["loop"] and (out["fade_in"] or out["fade_out"]):
-            self.checker.add(where + ["output", "loop"], "a loop cannot have fades: they would make it pulse",
+            self.checker.add(where + ["output", "loop"], "a loop cannot have fades: they would make it pulse" + origin,
                              "remove fade_in and fade_out, or set loop = false")
             return None
         if out["loop"] and out["loop_crossfade"] * 2 > merged["duration"]:
             self.checker.add(where + ["output", "loop_crossfade"],
-                             f"{out['loop_crossfade']:g} s is more than half the duration ({merged['duration']:g} s)",
-                             "shorten loop_crossfade or lengthen the sound")
+                             f"{out['loop_crossfade']:g} s is more than half the duration ({merged['duration']:g} s)"
+                             + origin, "shorten loop_crossfade or lengthen the sound")
             return None
         if "path" in out:
             problem = relative_path_problem(out["path"])
@@ -159,8 +160,8 @@ class _Resolver:
                 return None
         if out["fade_in"] + out["fade_out"] > merged["duration"]:
             self.checker.add(where + ["output", "fade_out"],
-                             f"fade_in + fade_out ({out['fade_in'] + out['fade_out']:g} s) is longer than duration ({merged['duration']:g} s)",
-                             "shorten the fades or lengthen the sound")
+                             f"fade_in + fade_out ({out['fade_in'] + out['fade_out']:g} s) is longer than duration ({merged['duration']:g} s)"
+                             + _origin(layers[:2], ("fade_in", "fade_out")), "shorten the fades or lengthen the sound")
             return None
         return OutputParams(
             sample_rate=out["sample_rate"],
@@ -193,6 +194,13 @@ class _Resolver:
             if folder.startswith(root + "/"):
                 return folder[len(root) + 1:]
         return ""
+
+
+def _origin(own: list[dict[str, Any]], keys: tuple[str, ...]) -> str:
+    """Where the values came from, when this file set none of them: the project's defaults."""
+    if any(k in layer.get("output", {}) for layer in own for k in keys):
+        return ""
+    return f" (set in [defaults.output] of {CONFIG_NAME})"
 
 
 def _level(layers: list[dict[str, Any]]) -> dict[str, float] | None:

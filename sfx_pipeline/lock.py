@@ -121,6 +121,8 @@ def _add(lock: Lock, written: str, value: Any) -> None:
         why = f"has unknown fields {', '.join(sorted(set(value) - _KNOWN))}"
     elif why is None and not isinstance(value.get("batch", {}), dict):
         why = "batch must be an object"
+    elif why is None and not isinstance(value.get("accepted", False), bool):
+        why = "accepted must be true or false"
     elif why is None and path in lock.assets:
         why = f"is another spelling of {path!r}"
     if why is not None:

@@ -42,6 +42,7 @@ class Project:
         self.cache = open_cache(self.config, reporter)
         self.generators = Generators(self.config.generator, self.config.cache_dir, reporter)
         self.engine = engines.get(self.config.engine)
+        self._state_warned = False
         with paused_gc():
             self.digests = FileDigests(self.config.state_dir)
             self.parsed, self.keys = self._memos()
@@ -74,9 +75,16 @@ class Project:
         disk = {path: self.digests.digest(self.root, path) for path in outputs}
         self.digests.keep_only(outputs)  # forget renamed and removed outputs
         actions = plan(targets, problems, lock, disk, self._held_render, force)
-        for memo in (self.digests, self.parsed, self.keys):
-            memo.save()
+        self.save_memos(self.digests, self.parsed, self.keys)
         return Survey(actions, lock, problems)
+
+    def save_memos(self, *memos: StatMemo) -> None:
+        """Save what changed; a state folder that cannot be written is said once, not fatal."""
+        for memo in memos:
+            why = memo.save()
+            if why and not self._state_warned:
+                self._state_warned = True
+                self.reporter.line(f"warning: {why}; builds still work, but each one re-reads every file")
 
     def _held_render(self, output: str, wanted: str, on_disk: str) -> str | None:
         """The render key the file at `output` holds, if it is an untouched output of ours.

@@ -21,28 +21,61 @@ from sfx_pipeline.sound import SUFFIX, GenerationParams, OutputParams, SoundSpec
 from sfx_pipeline.state import StatMemo
 
 
-def find(config: ProjectConfig) -> list[str]:
+def find(config: ProjectConfig, problems: list[Problem] | None = None) -> list[str]:
     """Every descriptor under the descriptor folders (absolute paths), sorted, hidden folders skipped.
 
-    Strings, not Paths: a no-op build walks thousands of them and pathlib is slow at that."""
+    Strings, not Paths: a no-op build walks thousands of them and pathlib is slow at that.
+    Linked folders inside are not followed (a link loop would never end); names that are
+    not UTF-8 and folders that cannot be read are reported in `problems`, once each."""
     found: list[str] = []
+    prefix = len(os.path.join(str(config.root), ""))
     for folder in config.descriptor_dirs:
-        _scan(os.path.join(config.root, folder), found)
+        _scan(os.path.join(config.root, folder), found, problems if problems is not None else [], prefix)
     return sorted(set(found))
 
 
-def _scan(folder: str, found: list[str]) -> None:
+def _scan(folder: str, found: list[str], problems: list[Problem], prefix: int) -> None:
     try:
         entries = list(os.scandir(folder))
     except (FileNotFoundError, NotADirectoryError):
         return
+    except OSError as exc:  # no permission, a name too long, a loop of links above it
+        problems.append(Problem(_shown(folder, prefix), "", f"cannot read this folder: {exc.strerror or exc}"))
+        return
     for entry in entries:
         if entry.name.startswith("."):
             continue
-        if entry.is_dir():
-            _scan(entry.path, found)
+        if not _is_utf8(entry.name):
+            if entry.name.endswith(SUFFIX) or entry.is_dir(follow_symlinks=False):
+                problems.append(Problem(_shown(entry.path, prefix), "", "the name is not valid UTF-8",
+                                        "rename it: sound names become file names on every OS"))
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            _scan(entry.path, found, problems, prefix)
         elif entry.name.endswith(SUFFIX):
             found.append(entry.path)
+        elif _links_to_folder(entry):
+            problems.append(Problem(_shown(entry.path, prefix), "", "is a link to a folder: not followed",
+                                    "move the descriptors into a real folder under the descriptor folder"))
+
+
+def _links_to_folder(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_symlink() and entry.is_dir()
+    except OSError:  # a loop of links
+        return False
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")  # os.scandir turns bytes that are not UTF-8 into lone surrogates
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(path: str, prefix: int) -> str:
+    return path[prefix:].replace(os.sep, "/").encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def load_all(config: ProjectConfig, memo: StatMemo | None = None) -> Parsed:
@@ -52,7 +85,7 @@ def load_all(config: ProjectConfig, memo: StatMemo | None = None) -> Parsed:
     result = Parsed()
     seen: set[str] = set()
     prefix = len(os.path.join(str(config.root), ""))
-    for path in find(config):
+    for path in find(config, result.problems):
         shown = path[prefix:].replace(os.sep, "/")
         seen.add(shown)
         parsed = _remembered(path, shown, config, memo) if memo else parse(Path(path), config)
@@ -67,12 +100,15 @@ def load_all(config: ProjectConfig, memo: StatMemo | None = None) -> Parsed:
 def _remembered(path: str, shown: str, config: ProjectConfig, memo: StatMemo) -> Parsed:
     try:
         st = os.stat(path)
-    except FileNotFoundError:
-        return parse(Path(path), config)
+    except OSError:
+        return parse(Path(path), config)  # which says what is wrong with it
     known = memo.recall(shown, st)
     if known is not None:
-        return Parsed([spec_from_json(s) for s in known["specs"]], [Problem(**p) for p in known["problems"]],
-                      {shown: st})
+        try:
+            return Parsed([spec_from_json(s) for s in known["specs"]], [Problem(**p) for p in known["problems"]],
+                          {shown: st})
+        except (TypeError, KeyError, ValueError):
+            pass  # a damaged memo entry: parse the file again
     parsed = parse(Path(path), config)
     memo.remember(shown, st, {"specs": [spec_to_json(s) for s in parsed.specs],
                               "problems": [p.to_json() for p in parsed.problems]})

@@ -9,6 +9,7 @@ making it valid; the code that uses it reads the merged, validated dict.
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -177,7 +178,11 @@ class Checker:
 
     def value(self, value: Any, key: Key, path: list[str | int]) -> None:
         if not _is_kind(value, key.kind):
-            self.add(path, f"must be {_kind_label(key)}, got {_kind_name(value)} {value!r}", _example(path, key))
+            self.add(path, f"must be {_kind_label(key)}, got {_kind_name(value)} {_short(value)}", _example(path, key))
+            return
+        if isinstance(value, float) and not math.isfinite(value):
+            # NaN passes every comparison, so a range check alone would let it through
+            self.add(path, f"must be a finite number, got {value!r}", _example(path, key))
             return
         if key.kind is list and key.item is not None:
             for i, item in enumerate(value):
@@ -186,7 +191,7 @@ class Checker:
             return
         if key.choices is not None and value not in key.choices:
             options = ", ".join(repr(c) for c in key.choices)
-            self.add(path, f"{value!r} is not one of {options}", suggest(str(value), [str(c) for c in key.choices]))
+            self.add(path, f"{_short(value)} is not one of {options}", suggest(str(value)[:80], [str(c) for c in key.choices]))
             return
         if key.minimum is not None and value < key.minimum or key.maximum is not None and value > key.maximum:
             self.add(path, f"{value!r} is out of range: {_range(key)}")
@@ -222,6 +227,14 @@ def _is_kind(value: Any, kind: type) -> bool:
     if kind is float:
         return isinstance(value, (int, float))
     return isinstance(value, kind)
+
+
+def _short(value: Any) -> str:
+    """A value as written, cut short: a hostile one can be huge or nested very deep."""
+    if isinstance(value, (list, dict)):
+        return "[...]" if isinstance(value, list) else "{...}"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _kind_label(key: Key) -> str:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import stat
 import time
 from stat import S_ISDIR, S_ISREG
 from pathlib import Path
@@ -20,7 +22,7 @@ from typing import Any
 
 from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.hashing import digest
-from sfx_pipeline.untrusted import NOT_A_FILE, read_regular
+from sfx_pipeline.untrusted import NOT_A_FILE, Refused, read_regular
 
 _RACY_SECONDS = 2.0
 _IGNORE = b"# per-machine state of sfx-pipeline; never commit it\n*\n"
@@ -34,6 +36,7 @@ def make_state_dir(folder: Path) -> Path:
     if not ignore.exists():
         write_atomic(ignore, _IGNORE, durable=False)
     return folder
+MAX_MEMO_BYTES = 1 << 30
 MAX_OUTPUT_BYTES = 256 << 20  # a 30 s 96 kHz 24-bit WAV is under 9 MiB; far bigger is not ours
 
 
@@ -46,11 +49,13 @@ class StatMemo:
         self._known: dict[str, list[Any]] = {}
         self._dirty = False
         try:
-            loaded = json.loads(self.path.read_bytes())
-            if isinstance(loaded, dict) and loaded.get("context") == context and isinstance(loaded.get("files"), dict):
-                self._known = loaded["files"]
-        except (FileNotFoundError, ValueError):
-            pass
+            loaded = json.loads(read_regular(self.path, MAX_MEMO_BYTES))
+        except (OSError, ValueError, RecursionError):
+            return  # missing or damaged: an empty memo, rebuilt as files are read
+        if isinstance(loaded, dict) and loaded.get("context") == context and isinstance(loaded.get("files"), dict):
+            # An entry is [size, mtime_ns, inode, value]; anything else is dropped here, so
+            # `recall` never meets a shape it cannot compare. Values are checked by their users.
+            self._known = {k: v for k, v in loaded["files"].items() if type(v) is list and len(v) == 4}
 
     def recall(self, relative: str, st: os.stat_result) -> Any:
         known = self._known.get(relative)
@@ -76,13 +81,49 @@ class StatMemo:
         for gone in [r for r in self._known if r not in relatives]:
             self.forget(gone)
 
-    def save(self) -> None:
+    def save(self) -> str:
+        """Write the memo if it changed; "" or why it could not be written. The folder is a
+        disposable memo: whatever is in the way inside it is cleared and the write retried
+        once, and if it still cannot be written the build goes on without it."""
         if not self._dirty:
-            return
-        make_state_dir(self.path.parent)
-        doc = {"context": self.context, "files": self._known}
-        write_atomic(self.path, json.dumps(doc, sort_keys=True).encode(), durable=False)
+            return ""
+        doc = json.dumps({"context": self.context, "files": self._known}, sort_keys=True).encode()
+        try:
+            self._write(doc)
+        except OSError:
+            clear_in_the_way(self.path)
+            try:
+                self._write(doc)
+            except OSError as exc:
+                return f"cannot write {self.path.parent.name}/{self.path.name}: {exc.strerror or exc}"
         self._dirty = False
+        return ""
+
+    def _write(self, doc: bytes) -> None:
+        if os.path.islink(self.path.parent):
+            raise Refused(f"{self.path.parent} is a link")  # never write through one
+        make_state_dir(self.path.parent)
+        write_atomic(self.path, doc, durable=False)
+
+
+def clear_in_the_way(path: Path) -> None:
+    """Make room for a memo file at `path`: our state folder is ours to rebuild. A folder
+    where the file should be, or a file where the state folder should be, is removed;
+    links are removed themselves, never followed."""
+    for candidate in (path.parent, path):
+        try:
+            st = os.lstat(candidate)
+        except OSError:
+            continue
+        wanted_dir = candidate == path.parent
+        try:
+            if stat.S_ISLNK(st.st_mode) or (stat.S_ISDIR(st.st_mode) != wanted_dir):
+                if stat.S_ISDIR(st.st_mode) and not stat.S_ISLNK(st.st_mode):
+                    shutil.rmtree(candidate)
+                else:
+                    candidate.unlink()
+        except OSError:
+            pass
 
 
 class FileDigests(StatMemo):

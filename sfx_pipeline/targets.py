@@ -64,9 +64,12 @@ class Targets:
     def _recall(self, spec: SoundSpec, known: dict, lock: Lock) -> tuple[Target, Generator] | None:
         generator = self.generators.for_spec(spec)
         entry = lock.assets.get(spec.output_path)
-        if entry is None or (known["id"], known["name"]) != (identity(generator), spec.name):
+        try:
+            if entry is None or (known["id"], known["name"]) != (identity(generator), spec.name):
+                return None
+            t = recalled(spec, generator, known, entry)
+        except (TypeError, KeyError):  # a damaged memo entry: compute the keys again
             return None
-        t = recalled(spec, generator, known, entry)
         return (t, generator) if t else None
 
     def _compute(self, spec: SoundSpec, lock: Lock) -> tuple[Target, Generator]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 from sfx_pipeline.errors import Problem
+from sfx_pipeline.untrusted import MAX_DEPTH, TooLarge, depth, read_regular
 
 MAX_BYTES = 256 * 1024  # a descriptor is a few lines; anything this big is a mistake
 
@@ -27,16 +28,32 @@ _ASSIGN = re.compile(r"^\s*([A-Za-z0-9_\-\"'. ]+?)\s*=")
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
+Position = tuple[int, int]
+
+
 @dataclass(frozen=True)
 class TomlDoc:
     data: dict[str, Any]
     lines: list[str]
+    _index: dict[str, dict[tuple[str | int, ...], Position]] = field(default_factory=dict, repr=False, compare=False)
 
-    def locate(self, path: list[str | int]) -> tuple[int, int] | None:
+    def locate(self, path: list[str | int]) -> Position | None:
         """(line, column), 1-based, where `path` is written; None if it cannot be found.
 
-        A value inside an array or inline table points at the line of its key."""
+        A value inside an array or inline table points at the line of its key. The text is
+        indexed once, on the first call, so a file with thousands of errors is read once,
+        not once per error."""
+        if not self._index:
+            self._index.update(headers={}, keys={})
+            self._build_index()
         target = tuple(path)
+        found = [self._index["headers"].get(target)]
+        found += [self._index["keys"].get(target[:size]) for size in range(1, len(target) + 1)]
+        return min((f for f in found if f is not None), default=None)
+
+    def _build_index(self) -> None:
+        """Each table header and each key path assigned, at its first line."""
+        headers, keys = self._index["headers"], self._index["keys"]
         table: tuple[str | int, ...] = ()
         arrays: dict[tuple[str, ...], int] = {}  # [[name]] -> index of its latest entry
         for number, line in enumerate(self.lines, start=1):
@@ -48,15 +65,12 @@ class TomlDoc:
                     table = (*names, arrays[names])
                 else:
                     table = _in_latest_entry(names, arrays)
-                if table == target:
-                    return number, line.index("[") + 1
+                headers.setdefault(table, (number, line.index("[") + 1))
                 continue
             assign = _ASSIGN.match(line)
             if assign:
                 full = table + tuple(_unquote(k) for k in assign.group(1).split("."))
-                if target[: len(full)] == full:
-                    return number, len(line) - len(line.lstrip()) + 1
-        return None
+                keys.setdefault(full, (number, len(line) - len(line.lstrip()) + 1))
 
 
 def _in_latest_entry(names: tuple[str, ...], arrays: dict[tuple[str, ...], int]) -> tuple[str | int, ...]:
@@ -74,15 +88,15 @@ def _unquote(text: str) -> str:
 def read_toml(path: Path, shown_as: str) -> tuple[TomlDoc | None, list[Problem]]:
     """Parse `path`; on failure return the problems, each naming `shown_as`."""
     try:
-        with open(path, "rb") as stream:
-            raw = stream.read(MAX_BYTES + 1)  # one read, no separate stat: this runs per descriptor
-    except OSError as exc:
-        return None, [Problem(shown_as, "", f"cannot read: {exc.strerror or exc}")]
-    if len(raw) > MAX_BYTES:
+        raw = read_regular(path, MAX_BYTES)  # only a regular file: a FIFO would never end
+    except TooLarge:
         return None, [Problem(shown_as, "", f"file is over the {MAX_BYTES // 1024} KiB limit",
                               "split it into several descriptors")]
+    except OSError as exc:
+        return None, [Problem(shown_as, "", f"cannot read: {exc.strerror or exc}",
+                              "make it a regular, readable file")]
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte order mark, as Windows editors write, is fine
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return None, [Problem(shown_as, "", f"not UTF-8 text (byte {exc.start})", "save the file as UTF-8", line)]
@@ -90,6 +104,12 @@ def read_toml(path: Path, shown_as: str) -> tuple[TomlDoc | None, list[Problem]]
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         return None, [_syntax_problem(shown_as, exc)]
+    except RecursionError:
+        return None, [Problem(shown_as, "", "arrays or inline tables nested too deeply to read",
+                              f"keep nesting under {MAX_DEPTH} levels")]
+    if depth(data) > MAX_DEPTH:
+        return None, [Problem(shown_as, "", f"arrays or tables nested more than {MAX_DEPTH} levels deep",
+                              f"keep nesting under {MAX_DEPTH} levels")]
     return TomlDoc(data, text.splitlines()), []
 
 

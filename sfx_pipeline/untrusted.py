@@ -33,6 +33,10 @@ class Refused(OSError):
     """A path sfx-pipeline will not read, write or delete; the message says why."""
 
 
+class TooLarge(Refused):
+    """A file over the size limit its reader set."""
+
+
 def read_regular(path: Path | str, limit: int, follow: bool = True) -> bytes:
     """The bytes of a regular file of at most `limit` bytes; OSError (Refused) otherwise.
 
@@ -47,7 +51,7 @@ def read_regular(path: Path | str, limit: int, follow: bool = True) -> bytes:
         if not stat.S_ISREG(st.st_mode):
             raise Refused(f"{os.fspath(path)} is not a regular file")
         if st.st_size > limit:
-            raise Refused(f"{os.fspath(path)} is over the {limit // 1024} KiB limit")
+            raise TooLarge(f"{os.fspath(path)} is over the {limit // 1024} KiB limit")
         chunks, size = [], 0
         while size <= limit:
             chunk = os.read(fd, max(limit + 1 - size, 1))
@@ -56,7 +60,7 @@ def read_regular(path: Path | str, limit: int, follow: bool = True) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
         if size > limit:
-            raise Refused(f"{os.fspath(path)} is over the {limit // 1024} KiB limit")
+            raise TooLarge(f"{os.fspath(path)} is over the {limit // 1024} KiB limit")
         return b"".join(chunks)
     finally:
         os.close(fd)

@@ -9,6 +9,7 @@ and nothing can be missed because an event named the wrong file.
 from __future__ import annotations
 
 import threading
+import traceback
 from dataclasses import dataclass
 from typing import Callable
 
@@ -128,7 +129,7 @@ class Loop:
     def _reload(self) -> bool:
         try:
             self.project.reload_config()
-        except UserError as exc:
+        except (UserError, OSError) as exc:
             self._config_broken = True
             self.project.reporter.line(f"error: {exc}")
             self.project.reporter.line(f"waiting for the next save of {CONFIG_NAME}; the last build stays as it is")
@@ -144,6 +145,11 @@ class Loop:
         except UserError as exc:  # e.g. an unreadable lock: say so and keep watching
             error = str(exc)
             self.project.reporter.line(f"error: {exc}")
+        except Exception as exc:  # a bug: say so loudly, but the session outlives one bad build
+            error = f"{type(exc).__name__}: {exc}"
+            self.project.reporter.line(f"sfx-pipeline crashed on this build (a bug, please report it):\n"
+                                       + traceback.format_exc().rstrip())
+            self.project.reporter.line("still watching: the next save builds again")
         else:
             self.show(report)
         self.builds += 1

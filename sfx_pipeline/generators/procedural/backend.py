@@ -7,7 +7,7 @@ and its key holds that rate and the exact sample count instead of model frames.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -19,6 +19,7 @@ from sfx_pipeline.report import Reporter
 
 
 WORKERS = os.cpu_count() or 1
+_WAKE_SECONDS = 0.2
 
 
 class ProceduralGenerator:
@@ -40,11 +41,24 @@ class ProceduralGenerator:
     def run(self, jobs: Sequence[Job], reporter: Reporter) -> Iterator[Generated]:
         # numpy's FFTs release the GIL, so threads use every core (1.7x on two); each sound
         # is a pure function of its job, so the order of work cannot change the audio.
-        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            results = pool.map(_synthesize, jobs)
-            for done, (job, audio) in enumerate(zip(jobs, results), start=1):
-                reporter.progress(done, len(jobs), "synthesizing")
-                yield Generated(job, audio, job.spec.output.sample_rate)
+        # Sounds are handed on as they finish, so a build stopped midway has installed every
+        # finished one; stopping (Ctrl-C, SIGTERM, the caller closing this generator) cancels
+        # the queued ones at once instead of waiting for them all.
+        pool = ThreadPoolExecutor(max_workers=WORKERS)
+        try:
+            order = {pool.submit(_synthesize, job): i for i, job in enumerate(jobs)}
+            pending, done = set(order), 0
+            while pending:
+                # A short timeout, so the main thread wakes to run a signal's handler even
+                # when the OS delivered the signal to a worker thread.
+                finished, pending = wait(pending, timeout=_WAKE_SECONDS, return_when=FIRST_COMPLETED)
+                for future in sorted(finished, key=order.__getitem__):
+                    done += 1
+                    job = jobs[order[future]]
+                    reporter.progress(done, len(jobs), "synthesizing")
+                    yield Generated(job, future.result(), job.spec.output.sample_rate)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
         reporter.done()
 
 
