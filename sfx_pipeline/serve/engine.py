@@ -63,7 +63,8 @@ class Engine:
         self.generator = generator  # an AudioGenGenerator: loads the model, runs the non-streaming paths
         self.reporter = reporter
         self.queue: queue.Queue[Ticket] = queue.Queue()
-        self.ready = threading.Event()
+        self.ready = threading.Event()  # the model is loaded
+        self.settled = threading.Event()  # loaded, or failed to (load_error says why)
         self.load_error = ""
         self.stats = Stats()
         self.slots = 0
@@ -96,9 +97,11 @@ class Engine:
         except Exception as exc:  # noqa: BLE001 - reported by /ready and the log, not a crash
             self.load_error = f"{type(exc).__name__}: {exc}"
             self.reporter.line(f"serve: the model did not load: {self.load_error}")
+            self.settled.set()
             self.on_failure()
             return
         self.ready.set()
+        self.settled.set()
         while True:
             tickets = self._take()
             streaming = [t for t in tickets if self._streams(t)]
