@@ -115,6 +115,7 @@ class Generators:
         self._made: dict[tuple[str, str], Generator] = {}
         self._auto: dict[str, str] = {}  # model -> resolved backend name
         self._reasons: dict[str, str] = {}  # model -> why auto fell back to placeholders
+        self._short: dict[str, str] = {}  # the same, each backend's reason without its parenthesised detail
         self._chosen: dict[str, str] = {}  # model -> the real backend auto picked
         self._pinned: dict[tuple[str, str, str], Generator] = {}
 
@@ -156,6 +157,9 @@ class Generators:
             if reason:
                 reasons.append(f"{name}: {reason}")
         self._reasons[model] = "; ".join(reasons)
+        # Shortened one by one: a pattern run over the joined text would cut from the first
+        # backend's detail to the end and drop the others' reasons.
+        self._short[model] = "; ".join(re.sub(r" \(fix: .*?\)$| \(.*?\)$", "", r) for r in reasons)
         return FALLBACK
 
     def auto_note(self, full: bool = False) -> str:
@@ -165,7 +169,7 @@ class Generators:
             return "; ".join(f"backend auto: using {name} ({model})" for model, name in sorted(self._chosen.items()))
         reasons = sorted(set(self._reasons.values()))
         if not full:
-            reasons = [re.sub(r" \(fix: .*?\)$| \(.*?\)$", "", r) for r in reasons]
+            reasons = list(self._short.values())
             return (f"backend auto: using {FALLBACK} placeholders ({'; '.join(sorted(set(reasons)))}); "
                     "`sfx-pipeline doctor` says how to fix it")
         return (f"backend auto: using {FALLBACK} placeholders; {'; '.join(reasons)}. "
