@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
-from sfx_pipeline.cache import Cache, Entry
+from sfx_pipeline.cache import Cache, Entry, pack_generation, unpack_generation
 from sfx_pipeline.remote import wire
 from sfx_pipeline.remote.backend import token
 from sfx_pipeline.remote.http import Client, Retry, Unreachable
@@ -103,23 +103,25 @@ class SharedCache(Cache):
         super().__init__(root)
         self.remote = remote
 
-    def get(self, kind: str, key: str) -> Entry | None:
-        entry = super().get(kind, key)
+    def get(self, kind: str, key: str, belongs: Callable[[bytes], bool] | None = None) -> Entry | None:
+        entry = super().get(kind, key, belongs)
         if entry is not None or kind != "generations" or not wire.is_key(key):
             return entry
         envelope = self.remote.fetch(key)
         if envelope is None:
             return None
-        data = np.ascontiguousarray(envelope.audio, dtype="<f4").tobytes()
+        data = pack_generation(key, envelope.rate, np.ascontiguousarray(envelope.audio, dtype="<f4").tobytes())
         meta = {"rate": envelope.rate, "samples": len(envelope.audio), "backend": "shared cache",
                 "batch": envelope.batch}
         super().put(kind, key, data, meta)  # kept here: the next build needs no network
-        return Entry(data, meta)
+        fetched = Entry(data, meta)
+        return fetched if belongs is None or belongs(data) else None
 
     def put(self, kind: str, key: str, data: bytes, meta: dict[str, Any]) -> str:
         blob = super().put(kind, key, data, meta)
-        if kind == "generations" and wire.is_key(key):
-            audio = np.frombuffer(data, dtype="<f4")
-            self.remote.publish(wire.Envelope(key, audio, int(meta["rate"]), dict(meta.get("batch") or {}),
-                                              {"backend": str(meta.get("backend", ""))}))
+        unpacked = unpack_generation(key, data) if kind == "generations" and wire.is_key(key) else None
+        if unpacked is not None:
+            rate, audio = unpacked
+            self.remote.publish(wire.Envelope(key, np.frombuffer(audio, dtype="<f4"), rate,
+                                              dict(meta.get("batch") or {}), {"backend": str(meta.get("backend", ""))}))
         return blob
