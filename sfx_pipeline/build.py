@@ -95,7 +95,11 @@ class Report:
 
 def build(project: Project, options: Options) -> Report:
     with holding_build_lock(project):
-        return Builder(project, project.survey(force=options.force), options).run()
+        builder = Builder(project, project.survey(force=options.force), options)
+        report = builder.run()
+        if builder.changed:
+            project.survey()  # plan what is there now: it leaves the snapshot the next no-op replays
+        return report
 
 
 @contextmanager
@@ -158,6 +162,7 @@ class Builder:
         self._last_flush = time.monotonic()
         self._dirty = survey.lock.rewrite  # paths respelled: write them in normal form
         self._targets_on_disk: set[tuple[int, int]] | None = None
+        self.changed = False  # did this build write, install or remove anything?
 
     def run(self) -> Report:
         start = time.perf_counter()
@@ -222,6 +227,7 @@ class Builder:
                 self.report.left_behind += 1
                 return
             refused = self._remove(a)
+            self.changed = self.changed or not refused
             self._result(a, "kept" if refused else "pruned", refused or note)
             self.report.left_behind += 1 if refused else 0
 
@@ -292,6 +298,7 @@ class Builder:
             path = writable_output(self.project.root, t.spec.output_path)
             if a.entry and a.entry.accepted and a.on_disk == a.entry.output_digest:
                 note = "; ".join(filter(None, [note, self._keep_copy(a)]))
+            self.changed = True
             self.project.engine.before_install(path, t.spec, t.spec.output_path)
             write_atomic(path, data)
         except OSError as exc:
@@ -338,6 +345,7 @@ class Builder:
             self.lock.assets = dict(sorted(self.lock.assets.items()))
             self._last_flush = now
             try:
+                self.changed = True
                 lock_mod.save(self.project.config.lock_path, self.lock)
             except OSError as exc:  # a full disk, a file size limit: the build goes on
                 if force:
@@ -355,6 +363,19 @@ class Builder:
             backend=t.backend if t else (e.backend if e else ""),
             placeholder=t.placeholder if t else bool(e and e.placeholder),
         ))
+
+
+def changes_nothing(survey: Survey) -> bool:
+    """Would a build without --force or --prune leave every file, the lock included, as it is?
+    (Then running it has no side effect, and what it reports can be replayed: see noop.py.)"""
+    if survey.lock.rewrite:
+        return False
+    for a in survey.actions:
+        if a.status == STALE or (a.status == ORPHAN and a.on_disk is None):
+            return False
+        if a.status == FRESH and not (a.target and a.on_disk and _recorded(a)):
+            return False
+    return True
 
 
 def _recorded(a: Action) -> bool:

@@ -83,6 +83,10 @@ class Cache:
     def _manifest_path(self, kind: str, key: str) -> Path:
         return self.root / kind / key[:2] / f"{key}.json"
 
+    def manifest_path(self, kind: str, key: str) -> Path:
+        """Where `manifest` looks: a plan that reads it watches this file's stat (see noop.py)."""
+        return self._manifest_path(kind, key)
+
     def put(self, kind: str, key: str, data: bytes, meta: dict[str, Any]) -> str:
         """Store an entry; the blob's name. A cache that cannot be written is skipped (see
         `write_error`): the caller has the bytes, and a cache is only ever a shortcut."""

@@ -13,16 +13,14 @@ import platformdirs
 from sfx_pipeline import __version__, schema
 from sfx_pipeline.errors import ConfigError, Problem, ProjectNotFound
 from sfx_pipeline.hashing import key_of
+from sfx_pipeline.names import CONFIG_NAME, LOCK_NAME, STATE_DIR
 from sfx_pipeline.paths import relative_path_problem
 from sfx_pipeline.tomlfile import read_toml
 from sfx_pipeline.untrusted import normal_relative
 
-CONFIG_NAME = "sfx-pipeline.toml"
 LEVEL_KEYS = ("gain_db", "peak_db", "loudness")  # one way to set the level per layer
 LEVEL_CLASH = ("sets more than one of gain_db, peak_db and loudness",
                "keep one: gain_db for a fixed gain, peak_db for the sample peak, loudness for LUFS")
-LOCK_NAME = "sfx-pipeline.lock"
-STATE_DIR = ".sfx-pipeline"  # per-machine state; the leading dot keeps engines out
 CACHE_ENV = "SFX_PIPELINE_CACHE"
 
 # Where WAVs land when the config does not say: inside each engine's asset tree.
@@ -41,6 +39,7 @@ class ProjectConfig:
     defaults: dict[str, Any] = field(default_factory=dict)  # duration, generation, output
     fingerprint: str = ""  # of the settings as written: what parsed descriptors depend on
     shared_cache: dict[str, Any] = field(default_factory=dict)  # [cache]: remote, read_only
+    source_digest: str = ""  # of the file's bytes, as read
 
     @property
     def lock_path(self) -> Path:
@@ -90,7 +89,7 @@ def load(root: Path) -> ProjectConfig:
         _check_cache_dir(checker, root, data["cache_dir"])
     if checker.problems:
         raise ConfigError(checker.problems)
-    return _build(root, data)
+    return _build(root, data, doc.digest)
 
 
 def _check_cache_dir(checker: schema.Checker, root: Path, value: str) -> None:
@@ -118,7 +117,7 @@ def _check_url(checker: schema.Checker, path: list[str | int], value: Any) -> No
                     "remove them; the token goes in the SFX_PIPELINE_TOKEN environment variable")
 
 
-def _build(root: Path, data: dict[str, Any]) -> ProjectConfig:
+def _build(root: Path, data: dict[str, Any], source_digest: str) -> ProjectConfig:
     engine = data.get("engine") or detect_engine(root)
     defaults = schema.merge(schema.defaults(schema.DEFAULTS), data.get("defaults", {}))
     return ProjectConfig(
@@ -131,6 +130,7 @@ def _build(root: Path, data: dict[str, Any]) -> ProjectConfig:
         defaults=defaults,
         fingerprint=key_of({"version": __version__, "config": data}),
         shared_cache=schema.merge(schema.defaults(schema.CACHE), data.get("cache", {})),
+        source_digest=source_digest,
     )
 
 

@@ -31,6 +31,8 @@ class Parsed:
     specs: list[SoundSpec] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     stats: dict[str, os.stat_result] = field(default_factory=dict)  # descriptor -> stat, when memoised
+    digests: dict[str, str] = field(default_factory=dict)  # descriptor -> digest of the bytes parsed
+    found: int = 0  # descriptor files found by the walk
 
 
 def parse(path: Path, config: ProjectConfig) -> Parsed:
@@ -41,8 +43,11 @@ def parse(path: Path, config: ProjectConfig) -> Parsed:
     checker = schema.Checker(shown, doc.locate)
     checker.check(doc.data, schema.DESCRIPTOR)
     if checker.problems:
-        return Parsed(problems=checker.problems)
-    return _Resolver(path, shown, doc, config, checker).run()
+        parsed = Parsed(problems=checker.problems)
+    else:
+        parsed = _Resolver(path, shown, doc, config, checker).run()
+    parsed.digests[shown] = doc.digest
+    return parsed
 
 
 @dataclass

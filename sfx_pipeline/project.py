@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import fnmatch
 import gc
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Iterator
 
 from sfx_pipeline import config as config_mod
-from sfx_pipeline import engines, scan
+from sfx_pipeline import engines, noop, scan
 from sfx_pipeline import lock as lock_mod
 from sfx_pipeline.audio.provenance import render_key_in
 from sfx_pipeline.cache import Cache
@@ -36,13 +37,14 @@ class Survey:
 
 class Project:
     def __init__(self, root: Path, reporter: Reporter) -> None:
+        self.config_stat = noop.stat_of(str(root / config_mod.CONFIG_NAME))  # before reading: see noop.py
         self.config = config_mod.load(root)
         self.root = self.config.root
         self.reporter = reporter
         self.cache = open_cache(self.config, reporter)
         self.generators = Generators(self.config.generator, self.config.cache_dir, reporter)
         self.engine = engines.get(self.config.engine)
-        self._state_warned = False
+        self.state_warned = False
         with paused_gc():
             self.digests = FileDigests(self.config.state_dir)
             self.parsed, self.keys = self._memos()
@@ -54,6 +56,7 @@ class Project:
 
     def reload_config(self) -> None:
         """After sfx-pipeline.toml changed: new settings, same loaded backends where possible."""
+        self.config_stat = noop.stat_of(str(self.root / config_mod.CONFIG_NAME))
         self.config = config_mod.load(self.root)
         self.cache = open_cache(self.config, self.reporter)
         self.engine = engines.get(self.config.engine)
@@ -67,6 +70,9 @@ class Project:
             return self._survey(force)
 
     def _survey(self, force: bool) -> Survey:
+        started = time.time_ns()
+        self.consulted: list[str] = []  # cache entries the plan looked at
+        lock_stat = noop.stat_of(str(self.config.lock_path))  # stat before reading, as for every input
         parsed = scan.load_all(self.config, self.parsed)
         lock = lock_mod.load(self.config.lock_path)
         targets, unavailable = Targets(self.generators, self.keys, self.root).make(parsed, lock)
@@ -76,14 +82,19 @@ class Project:
         self.digests.keep_only(outputs)  # forget renamed and removed outputs
         actions = plan(targets, problems, lock, disk, self._held_render, force)
         self.save_memos(self.digests, self.parsed, self.keys)
-        return Survey(actions, lock, problems)
+        survey = Survey(actions, lock, problems)
+        if not force:  # --force plans hand-edited files as stale: not what a plain run would see
+            from sfx_pipeline import snapshot  # it renders with build's outcomes, and build imports us
+
+            snapshot.record(self, survey, parsed, lock, lock_stat, started)
+        return survey
 
     def save_memos(self, *memos: StatMemo) -> None:
         """Save what changed; a state folder that cannot be written is said once, not fatal."""
         for memo in memos:
             why = memo.save()
-            if why and not self._state_warned:
-                self._state_warned = True
+            if why and not self.state_warned:
+                self.state_warned = True
                 self.reporter.line(f"warning: {why}; builds still work, but each one re-reads every file")
 
     def _held_render(self, output: str, wanted: str, on_disk: str) -> str | None:
@@ -92,6 +103,7 @@ class Project:
         `wanted` when the render cache holds those very bytes (a build killed between install
         and lock write); else the key in the WAV's provenance, trusted only while its audio
         matches the digest stored beside it (a lost lock, a teammate's file)."""
+        self.consulted.append(str(self.cache.manifest_path("renders", wanted)))
         cached = self.cache.manifest("renders", wanted)
         if cached is not None and cached["blob"] == on_disk:
             return wanted

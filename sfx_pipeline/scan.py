@@ -85,11 +85,14 @@ def load_all(config: ProjectConfig, memo: StatMemo | None = None) -> Parsed:
     result = Parsed()
     seen: set[str] = set()
     prefix = len(os.path.join(str(config.root), ""))
-    for path in find(config, result.problems):
+    paths = find(config, result.problems)
+    result.found = len(paths)
+    for path in paths:
         shown = path[prefix:].replace(os.sep, "/")
         seen.add(shown)
         parsed = _remembered(path, shown, config, memo) if memo else parse(Path(path), config)
         result.stats.update(parsed.stats)
+        result.digests.update(parsed.digests)
         result.specs.extend(parsed.specs)
         result.problems.extend(parsed.problems)
     if memo:
@@ -148,7 +151,7 @@ def _drop_collisions(result: Parsed) -> Parsed:
                 f"{places} would all write {spec.output_path}",
                 "give them different names, or set [output] path on one of them",
             ))
-    return Parsed(specs=kept, problems=result.problems, stats=result.stats)
+    return Parsed(specs=kept, problems=result.problems, stats=result.stats, digests=result.digests, found=result.found)
 
 
 def _where(spec: SoundSpec) -> str:

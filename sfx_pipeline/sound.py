@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-SUFFIX = ".sfx.toml"  # what makes a file a sound descriptor
+from sfx_pipeline.names import SUFFIX as SUFFIX  # what makes a file a sound descriptor (names.py: no imports)
 
 
 @dataclass(frozen=True)

@@ -131,12 +131,16 @@ class FileDigests(StatMemo):
 
     def __init__(self, state_dir: Path) -> None:
         super().__init__(state_dir / "digests.json")
+        # relative -> ([size, mtime_ns, inode], digest) as last seen, or None when missing:
+        # what the no-op snapshot records of the outputs (see noop.py)
+        self.observed: dict[str, tuple[list[int], str] | None] = {}
 
     def digest(self, root: Path, relative: str) -> str | None:
         """Digest of the file's bytes; None when no file is there (a folder counts as none:
         installing over it fails and says so); NOT_A_FILE when what is there is a link, a
         FIFO or a file we cannot read: never ours, so never replaced."""
         path = os.path.join(root, relative)  # plain strings: this runs per output on every build
+        self.observed[relative] = None
         try:
             st = os.lstat(path)
         except (FileNotFoundError, NotADirectoryError):
@@ -149,6 +153,7 @@ class FileDigests(StatMemo):
             return NOT_A_FILE
         known = self.recall(relative, st)
         if isinstance(known, str):
+            self._observe(relative, st, known)
             return known
         try:
             value = digest(read_regular(path, MAX_OUTPUT_BYTES, follow=False))
@@ -157,7 +162,11 @@ class FileDigests(StatMemo):
         except OSError:
             return NOT_A_FILE
         self.remember(relative, st, value)
+        self._observe(relative, st, value)
         return value
+
+    def _observe(self, relative: str, st: os.stat_result, value: str) -> None:
+        self.observed[relative] = ([st.st_size, st.st_mtime_ns, st.st_ino], value)
 
     def record(self, root: Path, relative: str, value: str) -> None:
         """After writing a file whose digest is already known."""

@@ -19,6 +19,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 from sfx_pipeline.errors import Problem
+from sfx_pipeline.hashing import digest
 from sfx_pipeline.untrusted import MAX_DEPTH, TooLarge, depth, read_regular
 
 MAX_BYTES = 256 * 1024  # a descriptor is a few lines; anything this big is a mistake
@@ -35,6 +36,7 @@ Position = tuple[int, int]
 class TomlDoc:
     data: dict[str, Any]
     lines: list[str]
+    digest: str = ""  # of the bytes parsed: lets a memo check a file by content (see noop.py)
     _index: dict[str, dict[tuple[str | int, ...], Position]] = field(default_factory=dict, repr=False, compare=False)
 
     def locate(self, path: list[str | int]) -> Position | None:
@@ -110,7 +112,7 @@ def read_toml(path: Path, shown_as: str) -> tuple[TomlDoc | None, list[Problem]]
     if depth(data) > MAX_DEPTH:
         return None, [Problem(shown_as, "", f"arrays or tables nested more than {MAX_DEPTH} levels deep",
                               f"keep nesting under {MAX_DEPTH} levels")]
-    return TomlDoc(data, text.splitlines()), []
+    return TomlDoc(data, text.splitlines(), digest(raw)), []
 
 
 def _syntax_problem(shown_as: str, exc: Exception) -> Problem:

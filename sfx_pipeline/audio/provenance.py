@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sfx_pipeline.audio.wav import WavError, decode
 from sfx_pipeline.hashing import digest
 from sfx_pipeline.untrusted import read_regular
 
@@ -33,6 +32,8 @@ def read(path: Path) -> dict[str, str]:
 
 def fields_of(data: bytes) -> dict[str, str]:
     """`read`, for bytes already in memory."""
+    from sfx_pipeline.audio.wav import WavError, decode  # numpy: only when a file must be looked into
+
     try:
         wav = decode(data)
     except (WavError, ValueError):
@@ -55,6 +56,8 @@ def render_key_of(data: bytes) -> str | None:
 
 def made_by_us(data: bytes) -> bool:
     """Says it was written by sfx-pipeline, even if its audio was edited since."""
+    from sfx_pipeline.audio.wav import WavError, decode
+
     try:
         return decode(data).info.get("ISFT") == SOFTWARE
     except (WavError, ValueError):

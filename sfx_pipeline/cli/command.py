@@ -1,5 +1,5 @@
 """What a command is: its name, one line of summary, its arguments, its exit codes, an
-example, and the function that runs it. `parser.py` turns these into argparse parsers and
+example, and the function that runs it. `parsing.py` turns these into argparse parsers and
 `--help` pages; `commands/__init__.py` lists them.
 
 A command's module is imported on every start (to build `--help`), so it imports only the

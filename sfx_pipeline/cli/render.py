@@ -72,7 +72,16 @@ def result_line(r: "Result", paint: Paint = _plain) -> str:
     return f"{paint(f'{r.outcome:10}', r.outcome)} {r.output}{placeholder}" + (f"  ({detail})" if detail else "")
 
 
+SECONDS = " in %.2f s"  # how long a build took, after its counts
+
+
 def build_summary(report: "Report", dry_run: bool) -> str:
+    head = build_summary_head(report, dry_run)
+    return head if dry_run else head + SECONDS % report.seconds + _generated(report)
+
+
+def build_summary_head(report: "Report", dry_run: bool) -> str:
+    """The summary up to the time it took: what a replayed no-op build prints before its own time."""
     c = report.counts()
     if dry_run:
         would = report.count("would build")
@@ -84,11 +93,17 @@ def build_summary(report: "Report", dry_run: bool) -> str:
     for key, (one, many) in words.items():
         if c[key]:
             parts.append(plural(c[key], one, many))
-    line = ", ".join(parts) + f" in {report.seconds:.2f} s"
+    return ", ".join(parts)
+
+
+def _generated(report: "Report") -> str:
+    """What the build generated: never anything in a no-op."""
+    c = report.counts()
+    line = ""
     if report.audio_seconds and report.generate_seconds:
         line += (f"; generated {report.audio_seconds:.1f} s of audio at "
                  f"{report.audio_seconds / report.generate_seconds:.1f}x real time")
-    new = new_placeholders(report) if not dry_run else 0
+    new = new_placeholders(report)
     if new:
         these = "it is a procedural placeholder" if new == 1 else f"{new} of them are procedural placeholders"
         line += (f"\n{these} ({c['placeholders']} in the project); "

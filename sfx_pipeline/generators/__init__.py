@@ -12,12 +12,14 @@ import re
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol, Sequence
 
-import numpy as np
-
-from sfx_pipeline.sound import SoundSpec
 from sfx_pipeline.report import Reporter
+
+if TYPE_CHECKING:  # numpy costs a tenth of a second to import: planning never needs it
+    import numpy as np
+
+    from sfx_pipeline.sound import SoundSpec
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,14 @@ class Generators:
         # backend's detail to the end and drop the others' reasons.
         self._short[model] = "; ".join(re.sub(r" \(fix: .*?\)$| \(.*?\)$", "", r) for r in reasons)
         return FALLBACK
+
+    def loaded_names(self) -> list[tuple[str, str]]:
+        """(backend, model) of every backend made in this process."""
+        return list(self._made)
+
+    def auto_choices(self) -> dict[str, str]:
+        """model -> the backend `auto` chose for it in this process."""
+        return dict(self._auto)
 
     def auto_note(self, full: bool = False) -> str:
         """One line on what `auto` chose here and, for placeholders, why ("" when nothing was

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-import numpy as np
-
-from sfx_pipeline.sound import SoundSpec
 from sfx_pipeline.generators import Generated, Job
-from sfx_pipeline.generators.procedural.synth import VERSION, synthesize
+from sfx_pipeline.generators.procedural import VERSION
 from sfx_pipeline.report import Reporter
+
+if TYPE_CHECKING:  # planning uses this backend's keys only: numpy waits until it synthesizes
+    import numpy as np
+
+    from sfx_pipeline.sound import SoundSpec
 
 
 WORKERS = os.cpu_count() or 1
@@ -63,5 +65,7 @@ class ProceduralGenerator:
 
 
 def _synthesize(job: Job) -> np.ndarray:
+    from sfx_pipeline.generators.procedural.synth import synthesize
+
     spec = job.spec
     return synthesize(spec.prompt, spec.seed, spec.duration, spec.output.sample_rate)

@@ -10,12 +10,12 @@ import math
 
 import numpy as np
 
+from . import VERSION as VERSION  # kept here too: synth.VERSION names the algorithm it runs
 from . import dsp as d
 from .families import FAMILIES, MIX_THRESHOLD, TRIGGERS
 from .freeform import freeform
 from .words import stems_with_pairs, word_set
 
-VERSION: str = "1"  # algorithm version; goes into cache keys; bump when output changes
 
 PEAK = 10.0 ** (-1.0 / 20.0)  # -1 dBFS
 SECOND_LAYER_GAIN = 0.4  # the second family sits 8 dB (RMS) under the first

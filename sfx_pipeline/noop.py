@@ -1,0 +1,294 @@
+"""The no-op fast path: a `status` or `build` that would change nothing, answered from a snapshot.
+
+Every plan of the project (`status`, `build`, `watch`) leaves a snapshot in
+`.sfx-pipeline/noop.json` (written by `snapshot.py`): the stat of every file the plan was
+made from (config, lock, descriptors, outputs, whatever the backend choice looked at) and
+what each command printed. While all those stats are unchanged the plan is too, so the next
+run stats the files, compares, and prints the stored answer: no TOML, no hashing, no numpy.
+Anything it is not sure of (an option it does not know, a missing or damaged snapshot, one
+changed stat) sends the command down the full path, which plans and records a new snapshot.
+
+A stat can miss an edit made within one tick of the file system clock. As git does with
+"racily clean" index entries (Documentation/technical/racy-git.txt in git's source), a file
+whose mtime was within `RACY_NS` of the recording is also compared by content: the snapshot
+keeps the digest of the bytes the plan used, and only those files are read and hashed again.
+
+This module runs before anything else of the package is imported; it uses only os, sys and
+json (and xxhash when there is a racy file to check), and it never writes a file the full
+path does not also write.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import Any
+
+from sfx_pipeline import __version__
+from sfx_pipeline.names import CONFIG_NAME, STATE_DIR, SUFFIX
+
+FORMAT = 1
+SNAPSHOT = "noop.json"  # in STATE_DIR: what every run reads
+DETAILS = "noop-assets.json"  # per-asset documents, read only for --json and --all
+# 2 s: FAT's timestamp step, the coarsest in use, and room for a network drive's clock
+# being a little off ours. A file modified that close to the recording is checked by content.
+RACY_NS = 2_000_000_000
+# What else a plan depends on besides files: the cache folder and the model's whereabouts.
+ENVIRONMENT = ("SFX_PIPELINE_CACHE", "XDG_CACHE_HOME", "HOME", "LOCALAPPDATA", "HF_HOME", "HF_HUB_CACHE",
+               "HUGGINGFACE_HUB_CACHE", "HF_HUB_OFFLINE", "AUDIOCRAFT_CACHE_DIR", "CUDA_VISIBLE_DEVICES")
+ENGINE_MARKERS = ("project.godot", "Assets", "ProjectSettings")  # what engine detection looks at
+
+
+def context() -> list[str | None]:
+    """A snapshot is used only by the same version of sfx-pipeline, interpreter and environment."""
+    return [__version__, sys.executable, sys.version, *(os.environ.get(name) for name in ENVIRONMENT)]
+
+
+def stat_of(path: str) -> list[int] | None:
+    """[size, mtime_ns, inode] (what git's index compares too), or None when nothing is there."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def kind_of(path: str) -> str:
+    return "dir" if os.path.isdir(path) else "file" if os.path.isfile(path) else ""
+
+
+class _Unusual(Exception):
+    """Something the full scan reports as a problem: let it."""
+
+
+def _walk(folder: str, found: list[str]) -> None:
+    """The descriptor files scan.find finds, by the same rules (hidden names skipped, linked
+    folders not followed); anything it would report as a problem raises _Unusual instead."""
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as exc:
+        raise _Unusual(folder) from exc
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        if not name.isascii():
+            try:
+                name.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _Unusual(entry.path) from None
+        if entry.is_dir(follow_symlinks=False):
+            _walk(entry.path, found)
+        elif name.endswith(SUFFIX):
+            found.append(entry.path)
+        elif entry.is_symlink():
+            raise _Unusual(entry.path)  # perhaps a link to a folder, which scan names
+
+
+# the fast path ----------------------------------------------------------------------------
+
+
+def try_main(argv: list[str]) -> int | None:
+    """Run `status` or `build` from the snapshot; None when the full path must run instead."""
+    request = _request(argv)
+    if request is None:
+        return None
+    started = time.perf_counter()
+    try:
+        root = _find_root(request.get("project"))
+        if root is None:
+            return None
+        snap = _valid_snapshot(root)
+        if snap is None:
+            return None
+        return _replay(root, snap, request, started)
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return None  # a damaged snapshot is no snapshot: the full path decides
+
+
+def _request(argv: list[str]) -> dict[str, Any] | None:
+    """The few options the fast path understands; any other sends the command to argparse."""
+    if not argv or argv[0] not in ("status", "build"):
+        return None
+    flags = {"status": {"--json": "json", "--all": "all", "-a": "all"},
+             "build": {"--json": "json", "--dry-run": "dry_run", "-n": "dry_run"}}[argv[0]]
+    request: dict[str, Any] = {"command": argv[0]}
+    rest = argv[1:]
+    while rest:
+        arg = rest.pop(0)
+        if arg in flags:
+            request[flags[arg]] = True
+        elif arg in ("--project", "-C") and rest and not rest[0].startswith("-"):
+            request["project"] = rest.pop(0)
+        elif arg.startswith("--project=") and len(arg) > len("--project="):
+            request["project"] = arg[len("--project="):]
+        else:
+            return None
+    return request
+
+
+def _find_root(project: str | None) -> str | None:
+    """As config.find_root: the nearest folder at or above the start holding the config."""
+    folder = os.path.realpath(project or os.getcwd())
+    while True:
+        if os.path.isfile(os.path.join(folder, CONFIG_NAME)):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def _valid_snapshot(root: str) -> dict[str, Any] | None:
+    try:
+        with open(os.path.join(root, STATE_DIR, SNAPSHOT), "rb") as stream:
+            snap = json.loads(stream.read())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(snap, dict) or snap.get("format") != FORMAT or snap.get("root") != root:
+        return None
+    if snap.get("context") != context():
+        return None
+    seen: dict[str, int] = {}  # mtime of each racy file, as stat'ed now
+    return snap if _unchanged(root, snap, seen) and _same_content(root, snap, seen) else None
+
+
+def _unchanged(root: str, snap: dict[str, Any], seen: dict[str, int]) -> bool:
+    prefix = os.path.join(root, "")
+    racy = snap["racy"]
+    stat = os.stat
+    for relative, recorded in snap["files"].items():  # the hot loop: one stat per output
+        try:
+            st = stat(prefix + relative)  # a plain concatenation: os.path.join costs as much as the stat
+        except (OSError, ValueError):
+            if recorded is not None:
+                return False
+            continue
+        if recorded is None or [st.st_size, st.st_mtime_ns, st.st_ino] != recorded:
+            return False
+        if relative in racy:
+            seen[relative] = st.st_mtime_ns
+    for path, recorded in snap["elsewhere"].items():
+        if stat_of(path) != recorded:
+            return False
+    for relative, recorded_kind in snap["kinds"].items():
+        if kind_of(prefix + relative) != recorded_kind:
+            return False
+    recorded_descriptors = snap["descriptors"]
+    found: list[str] = []
+    try:
+        for folder in snap["descriptor_dirs"]:
+            _walk(prefix + folder, found)
+    except _Unusual:
+        return False
+    if len(found) != len(recorded_descriptors):  # (the same file found twice: the full path decides)
+        return False
+    cut = len(prefix)
+    for path in found:
+        st = stat(path)
+        relative = path[cut:].replace(os.sep, "/")
+        if [st.st_size, st.st_mtime_ns, st.st_ino] != recorded_descriptors.get(relative):
+            return False
+        if relative in racy:
+            seen[relative] = st.st_mtime_ns
+    if snap["packages"]:
+        from importlib.util import find_spec
+
+        if any((find_spec(name) is not None) != present for name, present in snap["packages"].items()):
+            return False
+    return True
+
+
+def _same_content(root: str, snap: dict[str, Any], seen: dict[str, int]) -> bool:
+    """Racy files: read and hash them, and once they are old enough, stop doing so."""
+    racy = snap["racy"]
+    if not racy:
+        return True
+    from sfx_pipeline.hashing import digest
+
+    for relative, recorded in racy.items():
+        with open(os.path.join(root, relative), "rb") as stream:
+            if digest(stream.read()) != recorded:
+                return False
+    now = time.time_ns()
+    if all(seen.get(relative, now) < now - RACY_NS for relative in racy):
+        _settle(root, snap)
+    return True
+
+
+def _settle(root: str, snap: dict[str, Any]) -> None:
+    """The racy files hold what the plan read and are now too old for an edit to hide behind
+    an unchanged stat: from here on their stat is enough (git refreshes its index the same way)."""
+    from pathlib import Path
+
+    from sfx_pipeline.atomic import write_atomic
+
+    snap["racy"] = {}
+    try:
+        write_atomic(Path(root, STATE_DIR, SNAPSHOT), json.dumps(snap).encode(), durable=False)
+    except OSError:
+        pass  # a read-only checkout: checking by content again next time is only slower
+
+
+# replaying --------------------------------------------------------------------------------
+
+
+def _replay(root: str, snap: dict[str, Any], request: dict[str, Any], started: float) -> int | None:
+    if not request.get("json") and _coloured():
+        return None  # the snapshot keeps plain text; a terminal that wants colour gets the full path
+    if request["command"] == "status":
+        return _status(root, snap, request)
+    key = "dry_run" if request.get("dry_run") else "build"
+    if snap[key] is None:
+        return None  # this build has work to do
+    return _build(root, snap, key, request, started)
+
+
+def _status(root: str, snap: dict[str, Any], request: dict[str, Any]) -> int:
+    status = snap["status"]
+    if request.get("json"):
+        details = _details(root, snap)
+        if details is None:
+            raise ValueError("details do not match the snapshot")
+        print(json.dumps({"counts": status["counts"], "assets": details["status"]}, indent=2))
+        return int(status["exit"])
+    lines = status["lines"]
+    if request.get("all"):
+        details = _details(root, snap)
+        if details is None:
+            raise ValueError("details do not match the snapshot")
+        lines = details["status_lines"]
+    print("\n".join([*lines, status["summary"]]))
+    return int(status["exit"])
+
+
+def _build(root: str, snap: dict[str, Any], key: str, request: dict[str, Any], started: float) -> int:
+    build = snap[key]
+    if request.get("json"):
+        details = _details(root, snap)
+        if details is None:
+            raise ValueError("details do not match the snapshot")
+        doc = {"counts": build["counts"], "seconds": round(time.perf_counter() - started, 3),
+               "audio_seconds_generated": 0.0, "assets": details[key], "problems": details["problems"],
+               "messages": [], "exit_code": build["exit"]}  # a no-op says nothing while it works
+        print(json.dumps(doc, indent=2))
+        return int(build["exit"])
+    summary = build["head"] + (build["tail"] % (time.perf_counter() - started) if build["tail"] else "")
+    print("\n".join([*build["lines"], summary]))
+    return int(build["exit"])
+
+
+def _coloured() -> bool:
+    from sfx_pipeline.cli.output import use_color
+
+    return use_color("auto", sys.stdout)
+
+
+def _details(root: str, snap: dict[str, Any]) -> dict[str, Any] | None:
+    with open(os.path.join(root, STATE_DIR, DETAILS), "rb") as stream:
+        details = json.loads(stream.read())
+    return details if isinstance(details, dict) and details.get("id") == snap["details"] else None

@@ -1,0 +1,184 @@
+"""Record what a plan was made from and what each command would print, for `noop.py` to replay.
+
+Written after every plan. Nothing is recorded when the plan rests on something a stat
+cannot vouch for: a file that changed while it was read, a racy file whose bytes the plan
+did not keep the digest of, a model identity asked of the network, a GPU probe. The next
+run then plans in full, as it would without a snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import TYPE_CHECKING, Any
+
+from sfx_pipeline import noop
+from sfx_pipeline.cli import render
+from sfx_pipeline.cli.commands.status import exit_status
+from sfx_pipeline.atomic import write_atomic
+from sfx_pipeline.build import Builder, Options, Report, changes_nothing
+from sfx_pipeline.hashing import digest
+from sfx_pipeline.names import CONFIG_NAME, LOCK_NAME
+from sfx_pipeline.plan import summary
+from sfx_pipeline.state import make_state_dir
+
+if TYPE_CHECKING:
+    from sfx_pipeline.descriptor import Parsed
+    from sfx_pipeline.lock import Lock
+    from sfx_pipeline.project import Project, Survey
+
+
+class Unsure(Exception):
+    """The plan rests on something a stat cannot vouch for: record nothing."""
+
+
+def record(project: Project, survey: Survey, parsed: Parsed, lock: Lock, lock_stat: list[int] | None,
+           started_ns: int) -> None:
+    """Write the snapshot of this plan; remove the old one when this one cannot be trusted.
+
+    A snapshot only saves time: a folder that cannot be written (a read-only checkout)
+    means planning in full every time, never a failed command."""
+    path = project.config.state_dir / noop.SNAPSHOT
+    try:
+        inputs = _inputs(project, parsed, lock, lock_stat, started_ns)
+    except Unsure:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
+        return
+    details_id = f"{time.time_ns()}-{os.getpid()}"
+    core, details = _outputs(project, survey)
+    core.update(inputs, format=noop.FORMAT, root=str(project.root), context=noop.context(), details=details_id)
+    details["id"] = details_id
+    try:
+        make_state_dir(project.config.state_dir)
+        write_atomic(project.config.state_dir / noop.DETAILS, json.dumps(details).encode(), durable=False)
+        write_atomic(path, json.dumps(core).encode(), durable=False)
+    except OSError:
+        pass
+
+
+# what the plan was made from -------------------------------------------------------------
+
+
+def _inputs(project: Project, parsed: Parsed, lock: Lock, lock_stat: list[int] | None,
+            started_ns: int) -> dict[str, Any]:
+    config = project.config
+    if project.state_warned:
+        raise Unsure("the plan said something (the state folder cannot be written)")
+    racy_after = started_ns - noop.RACY_NS
+    files: dict[str, list[int] | None] = {}
+    racy: dict[str, str] = {}
+
+    def add(key: str, stat: list[int] | None, content_digest: str | None) -> None:
+        files[key] = stat
+        if stat is not None and stat[1] >= racy_after:
+            if not content_digest:
+                raise Unsure(key)
+            racy[key] = content_digest
+
+    add(CONFIG_NAME, project.config_stat, config.source_digest)
+    # The lock's canonical text: equal bytes on disk mean the same lock (a racy check only)
+    add(LOCK_NAME, lock_stat, digest(lock.to_json().encode("utf-8")))
+    for output, seen in project.digests.observed.items():
+        add(output, seen[0] if seen else None, seen[1] if seen else None)
+    elsewhere: dict[str, list[int] | None] = {}  # absolute paths outside the project
+    watched, packages = _environment(project)
+    for path in [*project.consulted, *watched]:
+        elsewhere[path] = noop.stat_of(path)
+        if elsewhere[path] is not None and elsewhere[path][1] >= racy_after:
+            raise Unsure(path)  # a cache entry or model file being written: nothing to hash
+    descriptors = {}
+    for shown, st in parsed.stats.items():
+        descriptors[shown] = [st.st_size, st.st_mtime_ns, st.st_ino]
+        if st.st_mtime_ns >= racy_after:
+            if shown not in parsed.digests:
+                raise Unsure(shown)
+            racy[shown] = parsed.digests[shown]
+    if len(descriptors) != parsed.found:
+        raise Unsure("a descriptor vanished while it was read")
+    return {"clock": started_ns, "files": files, "elsewhere": elsewhere, "racy": racy, "packages": packages,
+            "kinds": {m: noop.kind_of(os.path.join(config.root, m)) for m in noop.ENGINE_MARKERS},
+            "descriptor_dirs": list(config.descriptor_dirs), "descriptors": descriptors}
+
+
+def _environment(project: Project) -> tuple[list[str], dict[str, bool]]:
+    """The files and packages the backend choice and the model's identity looked at.
+
+    `auto` looks for AudioGen's packages and weights, then (weights found) for a GPU; a GPU
+    probe imports torch, and no stat can vouch for its answer, so such a plan is not recorded."""
+    generators = project.generators
+    device = project.config.generator.get("device", "auto")
+    auto = generators.auto_choices()
+    if any(name == "remote" for name, _ in generators.loaded_names()):
+        raise Unsure("a server named the model")
+    if auto and project.config.generator.get("url"):
+        raise Unsure("auto asked a server whether it answers")
+    if project.consulted and project.config.shared_cache.get("remote"):
+        raise Unsure("the shared cache may have been asked")
+    if device != "cpu" and any(chosen != "procedural" for chosen in auto.values()):
+        raise Unsure("the GPU was probed")
+    explicit = {model for (name, model) in generators.loaded_names() if name == "audiogen"} - set(auto)
+    if not auto and not explicit:
+        return [], {}
+    from sfx_pipeline.generators.audiogen import availability
+
+    if any(availability.find_weights(model) is None for model in explicit):
+        raise Unsure("a model's identity came from the hub")
+    watched = [path for model in sorted(set(auto) | explicit) for path in _weight_paths(availability, model)]
+    missing = availability.missing_packages()
+    return watched, {name: name not in missing for name in ("torch", "torchaudio", "audiocraft")}
+
+
+def _weight_paths(availability: Any, model: str) -> list[str]:
+    """Where the weights are looked for: a download or a deletion changes one of these stats."""
+    if availability.is_local(model):
+        folder = os.path.abspath(os.path.expanduser(model))
+        return [folder, os.path.join(folder, availability.LM_FILE), os.path.join(folder, availability.COMPRESSION_FILE)]
+    from huggingface_hub import constants
+
+    repo = os.path.join(availability.hub_cache_dir() or constants.HF_HUB_CACHE, "models--" + model.replace("/", "--"))
+    paths = [repo, os.path.join(repo, "refs"), os.path.join(repo, "refs", "main"), os.path.join(repo, "snapshots")]
+    try:
+        with open(os.path.join(repo, "refs", "main"), encoding="utf-8") as stream:
+            revision = stream.read().strip()
+    except OSError:
+        return paths
+    snapshot = os.path.join(repo, "snapshots", revision)
+    return paths + [snapshot, os.path.join(snapshot, availability.LM_FILE),
+                    os.path.join(snapshot, availability.COMPRESSION_FILE)]
+
+
+# what each command prints ------------------------------------------------------------------
+
+
+def _outputs(project: Project, survey: Survey) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The text, plain (a replay declines where colour is wanted), and the JSON documents of
+    `status`, `build --dry-run` and, when it would change nothing, `build`."""
+    actions = survey.actions
+    counts = summary(actions)
+    core: dict[str, Any] = {"status": {
+        "counts": counts, "exit": int(exit_status(counts)), "summary": render.counts_line(counts),
+        "lines": [str(line) for line in render.status(actions, show_fresh=False)],
+    }}
+    details: dict[str, Any] = {"status": [a.to_json() for a in actions],
+                               "status_lines": [str(line) for line in render.status(actions, show_fresh=True)],
+                               "problems": [p.to_json() for p in survey.problems]}
+    # What build prints, from the Builder itself: a dry run has no side effect, nor has a
+    # build that changes nothing (nothing to record, install or remove).
+    dry = Builder(project, survey, Options(dry_run=True)).run()
+    core["dry_run"], details["dry_run"] = _build_outputs(dry, dry_run=True)
+    core["build"] = details["build"] = None
+    if changes_nothing(survey):
+        report = Builder(project, survey, Options()).run()
+        core["build"], details["build"] = _build_outputs(report, dry_run=False)
+    return core, details
+
+
+def _build_outputs(report: Report, dry_run: bool) -> tuple[dict[str, Any], list[dict[str, object]]]:
+    lines = [str(line) for line in render.build(report, dry_run)][:-1]  # the summary is told apart
+    core = {"counts": report.counts(), "exit": report.exit_code, "lines": lines,
+            "head": render.build_summary_head(report, dry_run), "tail": "" if dry_run else render.SECONDS}
+    return core, [r.to_json() for r in report.results]

@@ -1,0 +1,255 @@
+"""The no-op fast path: `status` and `build` answered from the last plan's snapshot.
+
+Every test drives the real CLI on a real project. A replayed run must print exactly what the
+full path prints, and any change a plan would see must send the command down the full path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sfx_pipeline import noop
+from sfx_pipeline.cli import main
+from conftest import GameProject, Run
+
+HOUR_NS = 3600 * 10**9
+SNAPSHOT = Path(".sfx-pipeline") / noop.SNAPSHOT
+
+
+def replayed(project: GameProject, *args: str) -> Run | None:
+    """Run through the fast path only: None when it declines (the full path would run)."""
+    project.capsys.readouterr()
+    code = noop.try_main([*args[:1], "--project", str(project.root), *args[1:]])
+    captured = project.capsys.readouterr()
+    return None if code is None else Run(code, captured.out, captured.err)
+
+
+def planned(project: GameProject, *args: str) -> Run:
+    """Run through the full path (no snapshot to replay); it records a new snapshot."""
+    (project.root / SNAPSHOT).unlink(missing_ok=True)
+    return project.run(*args)
+
+
+def without_time(text: str) -> str:
+    """The one thing a replay may print differently: how long it took."""
+    lines = []
+    for line in text.splitlines():
+        if '"seconds":' in line:
+            continue
+        lines.append(line.split(" in ")[0] if " fresh in " in line else line)
+    return "\n".join(lines)
+
+
+def age(path: Path, ns: int = HOUR_NS) -> None:
+    mtime = path.stat().st_mtime_ns - ns
+    os.utime(path, ns=(mtime, mtime))
+
+
+def edit_in_place(path: Path, text: str) -> None:
+    """New bytes of the same length in the same inode, with the mtime put back: the stat is unchanged."""
+    before = path.stat()
+    data = text.encode("utf-8")
+    assert len(data) == before.st_size
+    with open(path, "r+b") as stream:
+        stream.write(data)
+    os.utime(path, ns=(before.st_mtime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+
+
+@pytest.fixture
+def built(project: GameProject) -> GameProject:
+    project.sound("rain", "heavy rain on a roof", "seed = 1\n")
+    project.sound("door", "wooden door creaking", "seed = 2\n")
+    project.write("sfx/ui.sfx.toml", """
+        [[sound]]
+        name = "blip"
+        prompt = "coin pickup"
+        seed = 3
+        [[sound]]
+        name = "click"
+        prompt = "laser shot"
+        seed = 4
+    """)
+    assert project.build()["counts"]["installed"] == 4
+    return project
+
+
+COMMANDS = [("status",), ("status", "--json"), ("status", "--all"), ("build",), ("build", "--json"),
+            ("build", "--dry-run"), ("build", "-n", "--json")]
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+def test_a_replay_prints_what_planning_prints(built: GameProject, args: tuple[str, ...]) -> None:
+    full = planned(built, *args)
+    fast = replayed(built, *args)
+    assert fast is not None, "right after a plan, nothing changed: the snapshot answers"
+    assert (fast.code, without_time(fast.out), fast.err) == (full.code, without_time(full.out), full.err)
+
+
+def test_a_no_op_right_after_a_build_is_replayed(built: GameProject) -> None:
+    """No waiting for timestamps to age: what the build just wrote is checked by content."""
+    run = replayed(built, "status")
+    assert run is not None and run.code == 0 and run.out.strip() == "4 fresh"
+    snap = json.loads((built.root / SNAPSHOT).read_text())
+    assert "sfx-pipeline.lock" in snap["racy"] and "audio/rain.wav" in snap["racy"]
+
+
+@pytest.mark.parametrize("args", [("status",), ("status", "--json"), ("build", "-n")], ids=" ".join)
+def test_stale_and_broken_projects_are_replayed_too(built: GameProject, args: tuple[str, ...]) -> None:
+    built.sound("rain", "heavy rain on a tin roof", "seed = 1\n")
+    built.write("sfx/broken.sfx.toml", "prompt = \n")
+    full = planned(built, *args)
+    assert (built.root / SNAPSHOT).exists() is False, "a racy broken descriptor has no digest: nothing recorded"
+    age(built.root / "sfx" / "broken.sfx.toml")
+    full = planned(built, *args)
+    fast = replayed(built, *args)
+    assert fast is not None and full.code in (1, 0)
+    assert (fast.code, fast.out, fast.err) == (full.code, full.out, full.err)
+
+
+def test_a_build_with_work_to_do_is_never_replayed(built: GameProject) -> None:
+    built.sound("wind", "wind howling", "seed = 5\n")
+    planned(built, "status")
+    assert replayed(built, "status") is not None
+    assert replayed(built, "build") is None
+    assert built.build()["counts"]["generated"] == 1
+    assert replayed(built, "build") is not None
+
+
+def test_an_edit_that_keeps_the_stat_is_seen_while_it_is_racy(built: GameProject) -> None:
+    """git's racy-clean case: same size, same mtime, same inode, other bytes."""
+    descriptor = built.root / "sfx" / "door.sfx.toml"
+    text = descriptor.read_text()
+    planned(built, "status")
+    edit_in_place(descriptor, text.replace("wooden door", "wooden bell"))
+    assert replayed(built, "status") is None
+    run = built.run("status")
+    assert run.code == 2 and "prompt changed" in run.out
+
+
+def test_a_hand_edited_output_with_the_same_stat_is_seen_while_racy(built: GameProject) -> None:
+    wav = built.root / "audio" / "door.wav"
+    before = wav.stat()
+    last = wav.read_bytes()[-1]
+    with open(wav, "r+b") as stream:  # one sample's last byte flipped, the stat put back
+        stream.seek(before.st_size - 1)
+        stream.write(bytes([last ^ 0xFF]))
+    os.utime(wav, ns=(before.st_mtime_ns, before.st_mtime_ns))
+    assert (wav.stat().st_size, wav.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert replayed(built, "status") is None
+    assert "modified" in built.run("status").out
+
+
+@pytest.mark.parametrize("change", ["new descriptor", "deleted descriptor", "deleted output", "config", "lock",
+                                    "engine marker"])
+def test_every_input_of_the_plan_is_watched(built: GameProject, change: str) -> None:
+    root = built.root
+    for path in [*root.rglob("*.sfx.toml"), *root.rglob("*.wav"), root / "sfx-pipeline.toml",
+                 root / "sfx-pipeline.lock"]:
+        age(path)  # old files: only their stat is compared
+    planned(built, "status")
+    assert json.loads((root / SNAPSHOT).read_text())["racy"] == {}
+    if change == "new descriptor":
+        built.sound("wind", "wind howling")
+    elif change == "deleted descriptor":
+        (root / "sfx" / "door.sfx.toml").unlink()
+    elif change == "deleted output":
+        (root / "audio" / "door.wav").unlink()
+    elif change == "config":
+        built.write("sfx-pipeline.toml", (root / "sfx-pipeline.toml").read_text() + "\n[defaults]\nduration = 1.0\n")
+    elif change == "lock":
+        (root / "sfx-pipeline.lock").write_text((root / "sfx-pipeline.lock").read_text() + "\n")
+    else:
+        (root / "project.godot").write_text("")
+    assert replayed(built, "status") is None
+
+
+def test_another_environment_plans_again(built: GameProject, monkeypatch: pytest.MonkeyPatch,
+                                         tmp_path: Path) -> None:
+    assert replayed(built, "status") is not None
+    monkeypatch.setenv("SFX_PIPELINE_CACHE", str(tmp_path / "another-cache"))
+    assert replayed(built, "status") is None
+
+
+@pytest.mark.parametrize("args", [("status", "--bogus"), ("build", "--force"), ("build", "--prune"),
+                                  ("build", "--only", "rain"), ("status", "-h"), ("--version",), ()], ids=repr)
+def test_options_the_fast_path_does_not_know_go_to_the_full_path(built: GameProject, args: tuple[str, ...]) -> None:
+    assert noop.try_main([*args[:1], "--project", str(built.root), *args[1:]] if args else []) is None
+
+
+@pytest.mark.parametrize("damage", [b"", b"{ not json", b"[]", b'{"format": 1}', None])
+def test_a_damaged_snapshot_is_no_snapshot(built: GameProject, damage: bytes | None) -> None:
+    snapshot = built.root / SNAPSHOT
+    if damage is None:  # well-formed, but its details belong to another snapshot
+        (built.root / ".sfx-pipeline" / noop.DETAILS).write_text('{"id": "another"}')
+        assert replayed(built, "status", "--json") is None
+        assert replayed(built, "status") is not None
+        return
+    good = json.loads(snapshot.read_text())
+    snapshot.write_bytes(damage)
+    assert replayed(built, "status") is None
+    run = built.run("status")
+    assert run.code == 0 and run.out.strip() == "4 fresh"
+    assert json.loads(snapshot.read_text())["descriptors"] == good["descriptors"]  # recorded again
+
+
+def test_racy_files_are_trusted_by_stat_once_they_are_old(built: GameProject, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After one content check made long enough after the writes, the snapshot drops its racy
+    list (as git refreshes its index). The clock is not waited on: the window is narrowed."""
+    assert json.loads((built.root / SNAPSHOT).read_text())["racy"]
+    monkeypatch.setattr(noop, "RACY_NS", 0)
+    time.sleep(0.01)  # some nanoseconds must pass for a zero-width window
+    assert replayed(built, "status") is not None
+    assert json.loads((built.root / SNAPSHOT).read_text())["racy"] == {}
+    assert replayed(built, "status").out.strip() == "4 fresh"
+
+
+def test_what_auto_looked_at_is_part_of_the_snapshot(project: GameProject) -> None:
+    project.write("sfx-pipeline.toml", 'import_dir = "audio"\n[generator]\nbackend = "auto"\n')
+    project.sound("rain", "heavy rain", "seed = 1\n")
+    project.run("build")
+    full = planned(project, "status")
+    fast = replayed(project, "status")
+    assert fast is not None and (fast.code, fast.out, fast.err) == (full.code, full.out, full.err)
+    snap = json.loads((project.root / SNAPSHOT).read_text())
+    assert snap["packages"], "whether AudioGen's packages are installed is part of the snapshot"
+    assert any("models--facebook--audiogen-medium" in path for path in snap["elsewhere"])
+
+
+def test_a_replay_imports_neither_toml_nor_numpy(built: GameProject) -> None:
+    code = ("import sys; from sfx_pipeline.noop import try_main; "
+            f"assert try_main(['status', '--project', {str(built.root)!r}]) == 0; "
+            "print(sorted(m for m in ('tomllib', 'numpy', 'sfx_pipeline.plan', 'argparse') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_the_console_entry_replays_too(built: GameProject) -> None:
+    planned(built, "status")
+    code = main(["status", "--project", str(built.root)])
+    assert code == 0 and built.capsys.readouterr().out.strip() == "4 fresh"
+
+
+def test_the_snapshot_is_never_committed(built: GameProject) -> None:
+    assert (built.root / ".sfx-pipeline" / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+
+
+def test_weights_arriving_for_auto_are_seen(project: GameProject, tmp_path: Path) -> None:
+    """`auto` fell back to placeholders because a local model folder was empty: files
+    outside the project that the choice looked at are watched too."""
+    model = tmp_path / "model"
+    project.write("sfx-pipeline.toml", f'import_dir = "audio"\n[generator]\nbackend = "auto"\n'
+                                       f'model = "{model.as_posix()}"\ndevice = "cpu"\n')
+    project.sound("rain", "heavy rain", "seed = 1\n")
+    project.run("build")
+    assert replayed(project, "status") is not None
+    model.mkdir()
+    assert replayed(project, "status") is None
