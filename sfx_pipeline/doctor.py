@@ -79,10 +79,38 @@ def check_audiocraft(facts: Facts) -> list[Finding]:
     return [Finding(OK, f"audiocraft {audiocraft.__version__} imports")]
 
 
+HUB_TIMEOUT = 3.0  # seconds: long enough for a slow link, short enough for a doctor
+
+
 def check_hub(facts: Facts) -> list[Finding]:
+    """Only what was checked: a short HEAD request to the hub, not the absence of HF_HUB_OFFLINE."""
     where = os.environ.get("AUDIOCRAFT_CACHE_DIR") or os.environ.get("HF_HUB_CACHE") or os.environ.get("HF_HOME") or "default"
-    state = "offline (HF_HUB_OFFLINE is set)" if availability.hub_offline() else "online"
-    return [Finding(INFO, f"model hub: {state}; cache: {where}")]
+    if availability.hub_offline():
+        return [Finding(INFO, f"model hub: offline (HF_HUB_OFFLINE is set), not checked; cache: {where}")]
+    if availability.is_local(facts.model):
+        return [Finding(INFO, f"model hub: not checked, the model is a local folder; cache: {where}")]
+    # huggingface_hub reads its address from HF_ENDPOINT (a mirror, or a local proxy).
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+    problem = _unreachable(endpoint)
+    if problem:
+        return [Finding(WARN, f"model hub: {endpoint} did not answer within {HUB_TIMEOUT:g} s ({problem}); cache: {where}",
+                        f"weights not on disk cannot download here: run `huggingface-cli download {facts.model}` "
+                        "where the hub is reachable, or point [generator] model at a local folder")]
+    return [Finding(OK, f"model hub: {endpoint} answers; cache: {where}")]
+
+
+def _unreachable(endpoint: str) -> str:
+    """Why `endpoint` gave no HTTP answer in time ("" if it answered, whatever the status)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(urllib.request.Request(endpoint, method="HEAD"), timeout=HUB_TIMEOUT):
+            return ""
+    except urllib.error.HTTPError:
+        return ""  # an HTTP status is an answer: the hub is reachable
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return str(getattr(exc, "reason", exc))
 
 
 def check_model(facts: Facts) -> list[Finding]:

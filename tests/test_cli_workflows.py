@@ -92,3 +92,30 @@ def test_accept_is_all_or_nothing(project: GameProject) -> None:
     run = project.run("accept", "door", "dor")
     assert run.code == 1 and "did you mean 'door'?" in run.err
     assert (project.root / "sfx-pipeline.lock").read_bytes() == lock
+
+
+def test_doctor_checks_the_hub_instead_of_guessing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import http.server
+    import socket
+    import threading
+
+    from sfx_pipeline import doctor
+
+    facts = doctor.Facts("facebook/audiogen-medium", "auto")
+    assert "offline (HF_HUB_OFFLINE is set), not checked" in doctor.check_hub(facts)[0].text
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
+        [answer] = doctor.check_hub(facts)
+        assert answer.level == doctor.OK and "answers" in answer.text
+    finally:
+        server.shutdown()
+        server.server_close()
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{closed.getsockname()[1]}")
+        [silent] = doctor.check_hub(facts)
+    assert silent.level == doctor.WARN and "did not answer" in silent.text
+    assert "huggingface-cli download facebook/audiogen-medium" in silent.fix
