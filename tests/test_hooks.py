@@ -568,3 +568,19 @@ def test_the_pre_commit_hook_stops_a_commit_of_only_an_edited_wav(tmp_path: Path
     checked = subprocess.run(hook, cwd=root, env=env, capture_output=True, text=True)
     assert checked.returncode == 1 and "Skipped" not in checked.stdout, checked.stdout
     assert "modified" in checked.stdout and wav.relative_to(root).as_posix() in checked.stdout
+
+
+def test_the_ci_recipe_installs_from_where_this_copy_came_from(tmp_path: Path, monkeypatch) -> None:
+    """Not on PyPI: a plain `pip install sfx-pipeline` would fail on the runner."""
+    assert 'pip install "sfx-pipeline @ git+https://<your git host>/' in hooks.ci_recipe("generic")
+    # What pip records (PEP 610) for `pip install "sfx-pipeline @ git+https://...@v1"`:
+    info = tmp_path / "sfx_pipeline-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: sfx-pipeline\nVersion: 0.1.0\n", encoding="utf-8")
+    (info / "direct_url.json").write_text(json.dumps({
+        "url": "https://git.example.com/audio/sfx-pipeline.git",
+        "vcs_info": {"vcs": "git", "requested_revision": "v1", "commit_id": "0123abcd"}}), encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    recipe = hooks.ci_recipe("godot")
+    assert 'pip install "sfx-pipeline @ git+https://git.example.com/audio/sfx-pipeline.git@0123abcd"' in recipe
+    assert "pip install sfx-pipeline " not in recipe

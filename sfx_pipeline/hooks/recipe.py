@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 _COMMON = """\
 On a build machine (CI), build the sound effects before the engine starts:
 
-  pip install sfx-pipeline        # "sfx-pipeline[audiogen]" on a GPU runner (see the README)
-  sfx-pipeline build              # exits 1 on any error: let it fail the job
+  {install}
+  sfx-pipeline build              # exit 1: errors; 2: hand-edited or orphaned outputs; 0: all built
 """
+_UNKNOWN_SOURCE = "git+https://<your git host>/<path>/sfx-pipeline.git"
 
 _ENGINE = {
     "godot": """\
@@ -38,4 +41,22 @@ AudioGen loads to replace them. SFX_PIPELINE_CACHE points every job at one share
 
 def ci_recipe(engine: str) -> str:
     """Commands and caveats for building sounds then exporting `engine` (godot, unity, generic)."""
-    return _COMMON + _ENGINE.get(engine, _ENGINE["generic"]) + "\n" + _NOTES
+    return _COMMON.format(install=install_command()) + _ENGINE.get(engine, _ENGINE["generic"]) + "\n" + _NOTES
+
+
+def install_command() -> str:
+    """How a CI runner installs this very version. The package is not on PyPI: when it was
+    installed from a git URL, pip recorded where (direct_url.json, PEP 610), and that URL at
+    that commit is what CI should install; otherwise the user fills in their URL."""
+    source = _UNKNOWN_SOURCE
+    try:
+        from importlib.metadata import PackageNotFoundError, distribution
+
+        recorded = json.loads(distribution("sfx-pipeline").read_text("direct_url.json") or "{}")
+    except (PackageNotFoundError, ValueError):
+        recorded = {}
+    vcs = recorded.get("vcs_info") or {}
+    if vcs.get("vcs") and recorded.get("url"):
+        source = f"{vcs['vcs']}+{recorded['url']}" + (f"@{vcs['commit_id']}" if vcs.get("commit_id") else "")
+    return (f'pip install "sfx-pipeline @ {source}"   # not on PyPI; '
+            '"sfx-pipeline[audiogen] @ ..." on a GPU runner (see the README)')

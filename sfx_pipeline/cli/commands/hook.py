@@ -13,7 +13,9 @@ from sfx_pipeline.hooks import KINDS
 _NEXT = {
     "godot": "enable it in Project > Project Settings > Plugins; then Project > Tools > Build sound effects",
     "unity": "Unity compiles it on focus; then Tools > Sound Effects > Build (Settings… to point at the CLI)",
-    "pre-commit": "run `pre-commit install` once in the repository so the hook runs on each commit",
+    "pre-commit": "run `pre-commit install` once in the repository so the hook runs on each commit. "
+                  "It runs the sfx-pipeline found on PATH (`language: system`): commit from a shell where "
+                  "`sfx-pipeline --version` works, e.g. with its virtual environment active",
 }
 
 
