@@ -26,6 +26,11 @@ def lay_out(folder: Path, engine: str | None) -> list[Path]:
     written: list[Path] = []
     if engine == "godot" and not (folder / "project.godot").exists():
         _write(folder, Path("project.godot"), _GODOT_PROJECT.format(name=folder.resolve().name), written)
+    if engine == "unity" and not (folder / "Assets").is_dir():
+        # What the editor scripts (`hook install unity`) and the import folder go into; Unity
+        # adds ProjectSettings/ and the rest when it first opens the folder.
+        (folder / DEFAULT_IMPORT_DIR["unity"]).mkdir(parents=True)
+        written.append(Path(DEFAULT_IMPORT_DIR["unity"]))
     template = resources.files("sfx_pipeline") / "project_template"
     for source, relative in _walk(template, Path()):
         text = source.read_text(encoding="utf-8")

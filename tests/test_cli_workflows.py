@@ -119,3 +119,11 @@ def test_doctor_checks_the_hub_instead_of_guessing(monkeypatch: pytest.MonkeyPat
         [silent] = doctor.check_hub(facts)
     assert silent.level == doctor.WARN and "did not answer" in silent.text
     assert "huggingface-cli download facebook/audiogen-medium" in silent.fix
+
+
+def test_init_unity_lays_out_what_the_editor_scripts_need(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    game = tmp_path / "game"
+    assert main(["init", "--engine", "unity", str(game)]) == 0
+    assert "wrote Assets/Audio/SFX/" in capsys.readouterr().err
+    assert main(["hook", "install", "unity", "-C", str(game)]) == 0  # no build needed first
+    assert (game / "Assets/Editor/SfxPipeline").is_dir()

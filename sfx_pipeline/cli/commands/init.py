@@ -19,9 +19,9 @@ def _run(args: argparse.Namespace, out: Output) -> int:
 
     written = lay_out(args.dir, args.engine)
     for path in written:
-        out.message(f"wrote {path}")
+        out.message(f"wrote {path.as_posix()}" + ("/" if (args.dir / path).is_dir() else ""))
     out.message(f"next: cd {args.dir} && sfx-pipeline build")
-    out.emit({"written": [str(p) for p in written]}, [])
+    out.emit({"written": [p.as_posix() for p in written]}, [])
     return 0
 
 
