@@ -95,7 +95,8 @@ def test_every_command_has_a_summary_exit_codes_and_an_example(capsys: pytest.Ca
         with pytest.raises(SystemExit):
             main([*words, "--help"])
         text = capsys.readouterr().out
-        assert "exit status:" in text and "example:\n  sfx-pipeline " + " ".join(words) in text, words
+        assert "exit status:" in text and "example:\n  " in text, words
+        assert "sfx-pipeline " + " ".join(words) in text.split("example:\n  ")[1], words
         for code in command.exits:
             assert f"  {int(code):<4} {MEANING[code]}" in text
 
@@ -190,3 +191,29 @@ def test_only_matching_nothing_is_an_error(project: GameProject) -> None:
         assert run.code == Exit.ERROR and "--only 'dor*' matches no asset" in run.err, command
     assert not (project.root / "audio").exists()
     assert project.run("build", "--only", "door*").code == 0
+
+
+# shell completion -----------------------------------------------------------------------
+
+def _complete(line: str, tmp_path: Path) -> list[str]:
+    """Ask the real program for completions the way the shell scripts do (argcomplete's protocol)."""
+    answer = tmp_path / "completions"
+    env = {**os.environ, "_ARGCOMPLETE": "1", "COMP_LINE": line, "COMP_POINT": str(len(line)),
+           "_ARGCOMPLETE_STDOUT_FILENAME": str(answer)}
+    subprocess.run([sys.executable, "-c", "import sys; from sfx_pipeline.cli import main; sys.exit(main())"],
+                   env=env, check=True, cwd=tmp_path)
+    return [word.strip() for word in answer.read_text().split("\013")]
+
+
+def test_completion_comes_from_the_parser(tmp_path: Path) -> None:
+    assert _complete("sfx-pipeline sta", tmp_path) == ["status"]
+    assert "--json" in _complete("sfx-pipeline cache stats --j", tmp_path)
+    assert {"godot", "unity", "pre-commit"} <= set(_complete("sfx-pipeline hook install ", tmp_path))
+
+
+@pytest.mark.parametrize("shell, marker", [("bash", "complete "), ("zsh", "compdef"), ("fish", "complete "),
+                                           ("powershell", "Register-ArgumentCompleter")])
+def test_completion_scripts_for_each_shell(shell: str, marker: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["completion", shell]) == 0
+    script = capsys.readouterr().out
+    assert marker in script and "sfx-pipeline" in script

@@ -28,6 +28,10 @@ def parser() -> Parser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = parser()
+    if "_ARGCOMPLETE" in os.environ:  # a shell asking for completions (`sfx-pipeline completion`)
+        import argcomplete
+
+        argcomplete.autocomplete(p)  # prints the candidates and exits
     args = p.parse_args(argv)
     if not hasattr(args, "command"):
         p.print_help()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sfx_pipeline.cli.command import Command
 from sfx_pipeline.cli.commands import (
-    accept, audition, build, cache, doctor, hook, import_manifest, init, pick, schema, serve, status, watch,
+    accept, audition, build, cache, completion, doctor, hook, import_manifest, init, pick, schema, serve, status, watch,
 )
 
 COMMANDS: tuple[Command, ...] = (
@@ -21,5 +21,6 @@ COMMANDS: tuple[Command, ...] = (
     doctor.COMMAND,
     hook.COMMAND,
     schema.COMMAND,
+    completion.COMMAND,
     serve.COMMAND,
 )
