@@ -25,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # support.random_checkpoint: test and benchmark models, not shipped
 
 from standins import install_stand_ins  # noqa: E402 - after the path set-up above
 
@@ -85,7 +86,7 @@ def main() -> int:
     stand_ins = install_stand_ins()
     import torch
 
-    from sfx_pipeline.generators.audiogen.random_checkpoint import Size, write
+    from support.random_checkpoint import Size, write
 
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()

@@ -29,6 +29,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # support.random_checkpoint: test and benchmark models, not shipped
 
 from standins import install_stand_ins  # noqa: E402 - after the path set-up above
 
@@ -40,7 +41,7 @@ def build_model(size_name: str, device: str, folder: Path | None = None) -> Any:
     use on `device`: on a GPU, audiocraft's mixed layout (float16 transformer, float32
     embeddings, heads and conditioner), never a model converted by hand."""
     from sfx_pipeline.generators.audiogen import loading
-    from sfx_pipeline.generators.audiogen.random_checkpoint import Size, write
+    from support.random_checkpoint import Size, write
     from sfx_pipeline.report import QuietReporter
 
     size = Size.medium() if size_name == "medium" else Size.tiny()

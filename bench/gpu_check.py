@@ -36,6 +36,7 @@ from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # support.random_checkpoint: test and benchmark models, not shipped
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from standins import install_stand_ins  # noqa: E402 - after the path set-up above
@@ -233,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     size = args.size or ("medium" if args.device == "cuda" else "tiny")
     results = Results(Path(args.out))
 
-    from sfx_pipeline.generators.audiogen.random_checkpoint import Size, write
+    from support.random_checkpoint import Size, write
 
     with tempfile.TemporaryDirectory(prefix="sfx-gpu-check-") as tmp:
         work = Path(tmp)

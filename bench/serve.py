@@ -32,6 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # support.random_checkpoint: test and benchmark models, not shipped
 
 TOKEN = "bench-token-0123456789-abcdefgh"
 PROMPTS = ["heavy rain on a tin roof", "footsteps on gravel", "wooden door creaking open", "coin pickup chime",
@@ -183,7 +184,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8759)
     args = parser.parse_args()
 
-    from sfx_pipeline.generators.audiogen import random_checkpoint
+    from support import random_checkpoint
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

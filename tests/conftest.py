@@ -81,7 +81,7 @@ def use_audiogen(project: GameProject, model: Path | str, extra: str = "", backe
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A random-weight AudioGen checkpoint in audiocraft's release format (a second to write)."""
-    from sfx_pipeline.generators.audiogen import random_checkpoint
+    from support import random_checkpoint
 
     return random_checkpoint.write(tmp_path_factory.mktemp("models") / "tiny")
 

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from sfx_pipeline.audio.wav import decode
-from sfx_pipeline.generators.audiogen import random_checkpoint
+from support import random_checkpoint
 
 from conftest import GameProject, use_audiogen
 

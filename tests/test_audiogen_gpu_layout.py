@@ -21,7 +21,8 @@ import pytest
 import torch
 
 from sfx_pipeline.audio.wav import decode
-from sfx_pipeline.generators.audiogen import loading, random_checkpoint
+from sfx_pipeline.generators.audiogen import loading
+from support import random_checkpoint
 from sfx_pipeline.generators.audiogen.fast.decoder import FastDecoder
 from sfx_pipeline.generators.audiogen.fast.scheduler import Request
 from sfx_pipeline.report import QuietReporter

@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 import torch
 
-from sfx_pipeline.generators.audiogen import random_checkpoint
+from support import random_checkpoint
 from sfx_pipeline.generators.audiogen.fast import sampling
 from sfx_pipeline.generators.audiogen.fast.decoder import FastDecoder
 from sfx_pipeline.generators.audiogen.fast.model import unsupported_reason
 from sfx_pipeline.generators.audiogen.fast.scheduler import Request, Scheduler
 from sfx_pipeline.generators.audiogen.fast.slots import delayed_columns
-from sfx_pipeline.generators.audiogen.random_checkpoint import Size
+from support.random_checkpoint import Size
 
 # Deeper and wider than Size.tiny(), still a fraction of a second per clip on a CPU: enough
 # layers for rounding differences to accumulate the way they would in a real model.

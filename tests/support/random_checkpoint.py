@@ -3,9 +3,9 @@
 Machines without a model hub (CI, air-gapped build boxes) cannot download
 `facebook/audiogen-medium`, yet the loading, batching and decoding code must be exercised
 for real. A folder with `state_dict.bin` and `compression_state_dict.bin`, each
-`{'xp.cfg': <YAML>, 'best_state': <weights>, 'version', 'exported'}`, loads through the very
-`AudioGen.get_pretrained(folder)` path a downloaded model takes. The text conditioner is a
-lookup table with the `noop` tokenizer, so no T5 download and no spaCy model is needed.
+`{'xp.cfg': <YAML>, 'best_state': <weights>, 'version', 'exported'}`, loads through the same
+loader a downloaded model takes (`loading.build`, audiocraft's `get_pretrained` steps). The
+text conditioner is a lookup table with the `noop` tokenizer, so no T5 download and no spaCy model is needed.
 
 `Size.medium()` is the audiogen-medium LM (dim 1536, 48 layers, 24 heads, FFN 6144, 4
 codebooks x 2048) for benchmarks; `Size.tiny()` runs in a second on a CPU, for tests.
