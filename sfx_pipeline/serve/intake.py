@@ -48,7 +48,7 @@ def job_from(body: Any, keyer: Any, max_seconds: float) -> Job:
     if wrong:
         raise Refusal(400, f"generation has unknown or missing fields: {', '.join(wrong)}", VERSION_FIX)
     _check_values(fields, max_seconds)
-    spec = _spec(fields, keyer.model)
+    spec = spec_for(fields, keyer.model)
     expected = generation_fields(spec, keyer)
     differing = sorted(name for name in FIELDS if expected[name] != fields[name])
     if differing:
@@ -79,7 +79,7 @@ def _check_values(fields: dict[str, Any], max_seconds: float) -> None:
         raise Refusal(400, f"{problem.key}: {problem.message}", problem.hint)
 
 
-def _spec(fields: dict[str, Any], model: str) -> SoundSpec:
+def spec_for(fields: dict[str, Any], model: str) -> SoundSpec:
     """A spec holding just what generation reads; the rest (name, output) never reaches the model."""
     return SoundSpec(
         name="remote", descriptor="", entry="", prompt=fields["prompt"], duration=fields["frames"] / FRAME_RATE,

@@ -52,7 +52,11 @@ def serve(args: argparse.Namespace, reporter: Reporter) -> int:
         reporter.line("warning: serve is listening beyond this machine without TLS: the token and sounds cross "
                       "the network in clear; use a trusted network or VPN, an SSH tunnel, or --tls-cert/--tls-key")
     service.engine.start()
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass  # uvicorn has already shut down cleanly; it re-raises the signal it handled, for its caller
+    reporter.line("serve: stopped")
     return 1 if service.engine.load_error else 0
 
 
