@@ -106,7 +106,8 @@ def main() -> int:
         rate = r["audio"] / max(r["generate"] - r["load"], 1e-9)
         sizes = ", ".join(f"{k}: {v}" for k, v in sorted(r["sizes"].items(), key=str))
         peak = f"{r['peak']:.1f}" if r["peak"] is not None else "-"
-        print(f"| {decoder} | {r['load']:.1f} | {r['generate'] - r['load']:.1f} | {rate:.1f} | {sizes} | {peak} | {r['failed']} |")
+        print(f"| {decoder} | {r['load']:.1f} | {r['generate'] - r['load']:.1f} | {rate:.1f} | {sizes} | {peak} "
+              f"| {r['failed']} |")
     base = next((r for d, r in rows if d == "audiocraft"), None)
     fast = next((r for d, r in rows if d == "fast"), None)
     if base and fast:

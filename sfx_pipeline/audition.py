@@ -13,15 +13,16 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sfx_pipeline import descriptor, scan
 from sfx_pipeline.atomic import write_atomic
+from sfx_pipeline.config import ProjectConfig
 from sfx_pipeline.descriptor import derived_seed
 from sfx_pipeline.errors import UserError
 from sfx_pipeline.keys import target
 from sfx_pipeline.produce import Producer
 from sfx_pipeline.project import Project
-from sfx_pipeline.config import ProjectConfig
 from sfx_pipeline.schema import suggest
 from sfx_pipeline.sound import SoundSpec
 from sfx_pipeline.tomlfile import read_toml
@@ -114,11 +115,12 @@ def pick(project: Project, name: str, number: int) -> tuple[str, int]:
     return spec.descriptor, seed
 
 
-def _takes(path: Path, name: str) -> dict:
+def _takes(path: Path, name: str) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        takes: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UserError(f"no takes of {name} to pick from", f"run `sfx-pipeline audition {name}` first") from None
+    return takes
 
 
 def _is_variation(project: Project, spec: SoundSpec) -> bool:

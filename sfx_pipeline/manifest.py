@@ -62,7 +62,8 @@ def _read(manifest: Path) -> list[Any]:
     if not isinstance(doc, dict) or not isinstance(doc.get("effects"), list):
         raise UserError(f'{manifest}: expected {{"effects": [...]}} at the top level',
                         'wrap the list as {"effects": [{"name": ..., "prompt": ..., "duration": ...}]}')
-    return doc["effects"]
+    effects: list[Any] = doc["effects"]
+    return effects
 
 
 def _descriptor(file: str, i: int, effect: Any, problems: list[Problem], seen: set[str]) -> str | None:
@@ -85,7 +86,7 @@ def _descriptor(file: str, i: int, effect: Any, problems: list[Problem], seen: s
     elif isinstance(name, str) and name.casefold() in seen:
         checker.add(["effects", i, "name"], f"{name!r} appears twice", "names must be unique")
     problems.extend(checker.problems)
-    if checker.problems:
+    if checker.problems or not isinstance(name, str):
         return None
     seen.add(name.casefold())
     lines = [f"prompt = {json.dumps(effect['prompt'], ensure_ascii=False)}"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from sfx_pipeline.errors import Problem
 
@@ -36,7 +36,7 @@ class Key:
 
 @dataclass(frozen=True)
 class Table:
-    keys: dict[str, Union[Key, "Table", "ArrayOfTables"]]
+    keys: dict[str, Key | Table | ArrayOfTables]
     doc: str = ""
 
 

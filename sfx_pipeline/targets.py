@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
+from typing import Any
 
 from sfx_pipeline import schema
 from sfx_pipeline.descriptor import Parsed
@@ -53,15 +54,16 @@ class Targets:
 
     def _for_file(self, shown: str, specs: list[SoundSpec], st: os.stat_result | None, lock: Lock) -> list[Target]:
         known = (self.memo.recall(shown, st) if st else None) or []
-        pairs = [self._recall(spec, known[i], lock) if i < len(known) else None for i, spec in enumerate(specs)]
-        if None not in pairs:
+        recalled = [self._recall(spec, known[i], lock) if i < len(known) else None for i, spec in enumerate(specs)]
+        pairs = [pair for pair in recalled if pair is not None]
+        if len(pairs) == len(specs):
             return [t for t, _ in pairs]
-        pairs = [pair or self._compute(spec, lock) for pair, spec in zip(pairs, specs)]
+        pairs = [pair or self._compute(spec, lock) for pair, spec in zip(recalled, specs)]
         if st:
             self.memo.remember(shown, st, [remembered(t, g) for t, g in pairs])
         return [t for t, _ in pairs]
 
-    def _recall(self, spec: SoundSpec, known: dict, lock: Lock) -> tuple[Target, Generator] | None:
+    def _recall(self, spec: SoundSpec, known: dict[str, Any], lock: Lock) -> tuple[Target, Generator] | None:
         generator = self.generators.for_spec(spec)
         entry = lock.assets.get(spec.output_path)
         try:

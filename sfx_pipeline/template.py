@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
 
 from sfx_pipeline import jsonschema
 from sfx_pipeline.config import CONFIG_NAME, DEFAULT_IMPORT_DIR, detect_engine
 from sfx_pipeline.errors import UserError
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 _GODOT_PROJECT = """; Engine configuration file, written by `sfx-pipeline init` for an empty folder.
 config_version=5
@@ -41,7 +45,7 @@ def lay_out(folder: Path, engine: str | None) -> list[Path]:
     return written
 
 
-def _walk(node, relative: Path):
+def _walk(node: Traversable, relative: Path) -> Iterator[tuple[Traversable, Path]]:
     for child in sorted(node.iterdir(), key=lambda c: c.name):
         if child.name == "__pycache__":
             continue

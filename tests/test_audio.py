@@ -14,8 +14,8 @@ from sfx_pipeline.audio.quantize import from_pcm, to_pcm
 from sfx_pipeline.audio.render import render
 from sfx_pipeline.audio.signal import Signal, db_to_gain
 from sfx_pipeline.audio.wav import Loop, WavError, WavFile, decode, encode
-from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec
 from sfx_pipeline.hashing import digest
+from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec
 
 
 def sine(freq: float, rate: int, seconds: float, amplitude: float = 0.5) -> np.ndarray:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-
-from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec
 from sfx_pipeline.generators import Job
 from sfx_pipeline.generators.audiogen.batching import frames_for, plan_batches
+from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec
 
 
 def job(key: str, duration: float = 5.0, temperature: float = 1.0, top_k: int = 250) -> Job:

@@ -8,13 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import GameProject
 
 from sfx_pipeline.audio.wav import decode
 from sfx_pipeline.hashing import digest
-
-from conftest import GameProject
-
-
 
 
 def outcomes(doc: dict) -> dict[str, str]:
@@ -124,7 +121,8 @@ def test_hand_edited_output_is_kept_until_forced(project: GameProject) -> None:
     edited = wav.read_bytes()
     project.sound("door", "wooden door creaking", "seed = 42\n")
     run = project.run("build")
-    assert "kept       audio/door.wav [placeholder]  (seed changed; output modified by hand: edited outside sfx-pipeline; `sfx-pipeline accept door` keeps it, --force replaces it)" in run.out
+    assert ("kept       audio/door.wav [placeholder]  (seed changed; output modified by hand: edited outside "
+            "sfx-pipeline; `sfx-pipeline accept door` keeps it, --force replaces it)") in run.out
     assert wav.read_bytes() == edited
     assert run.code == 2 and project.run("status").code == 2  # build and status agree: something to look at
     doc = project.build("--force")

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-
 import pytest
+from conftest import GameProject
 
 from sfx_pipeline import config as config_mod
 from sfx_pipeline.descriptor import derived_seed, parse
 from sfx_pipeline.scan import load_all
-
-from conftest import GameProject
 
 
 def parsed(project: GameProject, relative: str, text: str):
@@ -57,7 +55,8 @@ def test_every_key_is_read(project: GameProject) -> None:
         fade_out = 0.2
     """).specs
     assert (spec.name, spec.duration, spec.seed, spec.seed_from_name) == ("big_hit", 1.25, 7, False)
-    assert (spec.generation.temperature, spec.generation.top_k, spec.generation.top_p, spec.generation.cfg_coef) == (0.8, 100, 0.9, 4.0)
+    g = spec.generation
+    assert (g.temperature, g.top_k, g.top_p, g.cfg_coef) == (0.8, 100, 0.9, 4.0)
     assert (spec.backend, spec.model) == ("audiogen", "some/model")
     assert spec.output_path == "audio/combat/punch.wav"
     assert (spec.output.sample_rate, spec.output.bit_depth, spec.output.gain_db, spec.output.peak_db) == (44100, 24, -3.0, None)

@@ -9,14 +9,13 @@ import math
 import numpy as np
 import pyloudnorm
 import pytest
+from conftest import GameProject
 
 from sfx_pipeline.audio import loudness
 from sfx_pipeline.audio.render import render
 from sfx_pipeline.audio.wav import decode
-from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec
 from sfx_pipeline.generators.procedural import synthesize
-
-from conftest import GameProject
+from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec
 
 RATE = 48000
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import lark
 import pytest
 import tree_sitter
 import tree_sitter_c_sharp
@@ -155,7 +156,7 @@ def test_every_gdscript_file_parses_as_godot_4(godot_root: Path) -> None:
         text = path.read_text(encoding="utf-8")
         gdscript.parse(text)  # raises on any syntax error
         assert text.startswith("@tool\n"), f"{path.name}: editor scripts must be @tool"
-    with pytest.raises(Exception):  # the check itself can fail
+    with pytest.raises(lark.exceptions.UnexpectedInput):  # the check itself can fail
         gdscript.parse("func broken(:\n\tpass\n")
 
 

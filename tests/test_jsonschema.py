@@ -9,8 +9,8 @@ from pathlib import Path
 import jsonschema as validator
 import pytest
 
-from sfx_pipeline.jsonschema import SCHEMA_FILE, TAPLO_FILE, descriptor_schema
 from sfx_pipeline.cli import main
+from sfx_pipeline.jsonschema import SCHEMA_FILE, TAPLO_FILE, descriptor_schema
 
 if sys.version_info >= (3, 11):
     import tomllib

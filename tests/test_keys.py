@@ -7,10 +7,10 @@ import dataclasses
 
 import pytest
 
-from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec
 from sfx_pipeline.generators.procedural.backend import ProceduralGenerator
 from sfx_pipeline.hashing import canonical, key_of
 from sfx_pipeline.keys import target
+from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec
 
 
 def spec(**changes: object) -> SoundSpec:

@@ -20,10 +20,10 @@ class Signal:
     def seconds(self) -> float:
         return len(self.samples) / self.rate
 
-    def with_samples(self, samples: np.ndarray, **marks: int) -> "Signal":
+    def with_samples(self, samples: np.ndarray, **marks: int) -> Signal:
         return Signal(np.ascontiguousarray(samples, dtype=np.float32), self.rate, {**self.marks, **marks}, self.notes)
 
-    def noting(self, note: str) -> "Signal":
+    def noting(self, note: str) -> Signal:
         return Signal(self.samples, self.rate, self.marks, (*self.notes, note))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
+from typing import Iterator
 
 import numpy as np
 
@@ -123,7 +124,7 @@ def _decode_chunks(data: bytes) -> WavFile:
     return wav
 
 
-def _chunks(data: bytes, offset: int):
+def _chunks(data: bytes, offset: int) -> Iterator[tuple[str, bytes]]:
     while offset + 8 <= len(data):
         chunk_id = data[offset : offset + 4].decode("ascii", "replace")
         size = struct.unpack_from("<I", data, offset + 4)[0]

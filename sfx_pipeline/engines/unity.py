@@ -13,8 +13,8 @@ import hashlib
 from pathlib import Path, PurePosixPath
 
 from sfx_pipeline.atomic import write_atomic
-from sfx_pipeline.sound import SoundSpec
 from sfx_pipeline.engines import Engine
+from sfx_pipeline.sound import SoundSpec
 
 # AudioImporter loadType / compressionFormat values (REFERENCE.md)
 DECOMPRESS_ON_LOAD, COMPRESSED_IN_MEMORY, STREAMING = 0, 1, 2
@@ -61,7 +61,7 @@ DefaultImporter:
 
 def guid_for(relative: str) -> str:
     """A stable 32-hex-digit GUID for a project-relative path."""
-    return hashlib.md5(f"sfx-pipeline:{relative}".encode("utf-8")).hexdigest()
+    return hashlib.md5(f"sfx-pipeline:{relative}".encode()).hexdigest()
 
 
 def audio_settings(spec: SoundSpec) -> dict[str, int]:

@@ -52,7 +52,7 @@ def _repository_root(root: Path) -> Path:
 def hook_entry(project: str = ".") -> str:
     """The `- repo: local` entry, at indent 0. `project`: the game project relative to the
     repository root, where `sfx-pipeline status` runs (it looks for the config there and above)."""
-    text = (source("pre_commit") / "local-hook.yaml").read_text(encoding="utf-8")
+    text: str = (source("pre_commit") / "local-hook.yaml").read_text(encoding="utf-8")
     if project not in ("", "."):
         command = f"sfx-pipeline status --project {shlex.quote(project)}"
         plain = re.fullmatch(r"[\w./' -]+", command) and " #" not in command
@@ -66,10 +66,11 @@ def add_entry(text: str, entry: str) -> str:
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith(("\n", "\r")):
         lines[-1] += newline
-    key = next((i for i, line in enumerate(lines) if _REPOS_KEY.match(line.rstrip("\r\n"))), None)
-    if key is None:  # no repos yet: pre-commit needs the key, so add it at the end
+    found = next(((i, m) for i, line in enumerate(lines) if (m := _REPOS_KEY.match(line.rstrip("\r\n")))), None)
+    if found is None:  # no repos yet: pre-commit needs the key, so add it at the end
         return "".join(lines) + "repos:" + newline + _indent(entry, 0, newline)
-    rest = _REPOS_KEY.match(lines[key].rstrip("\r\n")).group("rest")
+    key, match = found
+    rest = match.group("rest")
     if rest and not rest.startswith("#"):
         raise UserError(
             f"{CONFIG_NAME}: `repos:` is written on one line ({rest}); sfx-pipeline only appends to a block list",

@@ -13,10 +13,10 @@ from typing import Callable
 from sfx_pipeline.build import Options, Report
 from sfx_pipeline.project import Project
 from sfx_pipeline.watch import DEFAULT_SETTLE
+from sfx_pipeline.watch.changes import Change
 from sfx_pipeline.watch.debounce import Debouncer
 from sfx_pipeline.watch.loop import Loop, Rebuild, show_build
 from sfx_pipeline.watch.observe import Observation
-
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Session:
         show: Callable[[Report], None] = show_build,
     ) -> None:
         self.settings = settings
-        debouncer = Debouncer(settings.effective_settle(), settings.effective_max_wait())
+        debouncer: Debouncer[Change] = Debouncer(settings.effective_settle(), settings.effective_max_wait())
         self.loop = Loop(project, options or Options(), debouncer, show=show, on_build=on_build,
                          on_layout=lambda config: self.observation.refresh(config))
         self.observation = Observation(lambda: project.config, self.loop.signal, settings.poll)

@@ -51,7 +51,7 @@ FAMILY_PROMPTS = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def clip(prompt: str, seed: int = 1, duration: float = 2.0, rate: int = R) -> np.ndarray:
     x = synthesize(prompt, seed, duration, rate)
     x.setflags(write=False)

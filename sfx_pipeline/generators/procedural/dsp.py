@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 Response = Callable[[np.ndarray], np.ndarray]  # frequencies in Hz -> complex gain per bin
 
@@ -92,7 +93,7 @@ def band(lo: float, hi: float, order: int = 1) -> Response:
     return lambda f: a(f) * b(f)
 
 
-def peaks(freqs: np.ndarray, q: float | np.ndarray, gains: np.ndarray) -> Response:
+def peaks(freqs: ArrayLike, q: ArrayLike, gains: ArrayLike) -> Response:
     """Sum of resonators: body modes of wood, metal, exhaust pipes, vocal-ish formants."""
     freqs = np.atleast_1d(np.asarray(freqs, dtype=float))
     qs = np.broadcast_to(np.asarray(q, dtype=float), freqs.shape)

@@ -12,7 +12,6 @@ from . import dsp as d
 from .words import distant, has, intensity
 
 
-
 def rain(rng: np.random.Generator, duration: float, rate: int, words: frozenset[str]) -> np.ndarray:
     n = d.n_samples(duration, rate)
     k = intensity(words)

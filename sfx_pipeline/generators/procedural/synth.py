@@ -46,7 +46,7 @@ def _rng(prompt: str, seed: int, layer: str) -> np.random.Generator:
     # hashlib, not hash(): Python salts str hashes per process, which would break
     # determinism across runs. Case and spacing of the prompt do not matter.
     text = " ".join(prompt.lower().split())
-    digest = hashlib.sha256(f"{int(seed)}\x00{layer}\x00{text}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"{int(seed)}\x00{layer}\x00{text}".encode()).digest()
     return np.random.Generator(np.random.PCG64(int.from_bytes(digest[:16], "little")))
 
 
