@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # support.random_checkpoint: test and b
 
 from standins import install_stand_ins  # noqa: E402 - after the path set-up above
 
+
 def build_model(size_name: str, device: str, folder: Path | None = None) -> Any:
     """An AudioGen of the given architecture with random weights, loaded as users load theirs.
 
@@ -81,7 +82,7 @@ class Clock:
 
         self.torch, self.cuda = torch, device == "cuda"
 
-    def __enter__(self) -> "Clock":
+    def __enter__(self) -> Clock:
         if self.cuda:
             self.torch.cuda.synchronize()
             self.torch.cuda.reset_peak_memory_stats()

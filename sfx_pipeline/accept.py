@@ -31,6 +31,7 @@ def accept(project: Project, names: list[str]) -> list[tuple[str, str]]:
             if a.status == FRESH:
                 done.append((a.output, ALREADY))
                 continue
+            assert a.target is not None and a.on_disk is not None  # _acceptable chose an edited output of a target
             entry = lock_entry(a.target, a.on_disk, a.entry.batch if a.entry else {}, accepted=True)
             for spelled in [p for p in lock.assets if fold(p) == fold(a.output)]:  # written on Windows
                 del lock.assets[spelled]

@@ -117,7 +117,7 @@ def holding_build_lock(project: Project) -> Iterator[None]:
         guard.release()
 
 
-def lock_entry(t: Target, output_digest: str, batch: dict, accepted: bool = False) -> LockEntry:
+def lock_entry(t: Target, output_digest: str, batch: dict[str, Any], accepted: bool = False) -> LockEntry:
     """What the lock says about an installed (or accepted) output of `t`."""
     return LockEntry(
         descriptor=t.spec.descriptor, entry=t.spec.entry, name=t.spec.name, backend=t.backend,
@@ -198,8 +198,9 @@ class Builder:
                     self._record(a.target, a.on_disk, a.entry.batch if a.entry else {}, accepted)
                 self._result(a, "fresh")
             elif a.status == MODIFIED:
-                self._result(a, "kept", "edited outside sfx-pipeline; `sfx-pipeline accept "
-                                        f"{a.target.spec.name}` keeps it, --force replaces it")
+                name = a.target.spec.name if a.target else a.output
+                self._result(a, "kept", f"edited outside sfx-pipeline; `sfx-pipeline accept {name}` keeps it, "
+                                        "--force replaces it")
                 self.report.left_behind += 1
             elif a.status == PENDING:
                 self._result(a, "kept")

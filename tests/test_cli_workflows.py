@@ -7,10 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import GameProject
 
 from sfx_pipeline.cli import main
-
-from conftest import GameProject
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")

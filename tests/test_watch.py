@@ -30,12 +30,12 @@ from watchdog.events import (
 )
 
 from sfx_pipeline import cli
-from sfx_pipeline.cli.commands.watch import shows
-from sfx_pipeline.cli.output import Output
 from sfx_pipeline import lock as lock_mod
 from sfx_pipeline.audio import provenance
 from sfx_pipeline.audio.wav import decode
 from sfx_pipeline.build import Options
+from sfx_pipeline.cli.commands.watch import shows
+from sfx_pipeline.cli.output import Output
 from sfx_pipeline.config import load
 from sfx_pipeline.project import Project
 from sfx_pipeline.report import QuietReporter

@@ -18,7 +18,7 @@ def root(args: argparse.Namespace) -> Path:
     return find_root(args.project or Path.cwd())
 
 
-def open_project(args: argparse.Namespace, out: "Output") -> "Project":
+def open_project(args: argparse.Namespace, out: Output) -> Project:
     from sfx_pipeline.project import Project
 
     return Project(root(args), out.reporter)

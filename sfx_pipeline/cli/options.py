@@ -76,6 +76,7 @@ def resolve(args: argparse.Namespace, takes: tuple[str, ...]) -> str | None:
         given = before is not argparse.SUPPRESS or after is not argparse.SUPPRESS
         if given and name not in GLOBAL and name not in takes:
             return f"this command has no {option.flags[-1]} option"
+        value: Any
         if isinstance(option.default, list):
             value = [*_list(before), *_list(after)]
         else:

@@ -54,7 +54,7 @@ def _add_commands(parser: argparse.ArgumentParser, commands: Sequence[Command], 
         _add_command(sub, command, (*taken, *command.options))
 
 
-def _add_command(sub: argparse._SubParsersAction, command: Command, taken: tuple[str, ...]) -> None:
+def _add_command(sub: argparse._SubParsersAction[Parser], command: Command, taken: tuple[str, ...]) -> None:
     p = sub.add_parser(command.name, help=command.summary, description=_description(command),
                        epilog=_epilog(command))
     options.add(p, taken)

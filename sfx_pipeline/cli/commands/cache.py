@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from sfx_pipeline.cache import Cache
 
 
-def _cache(args: argparse.Namespace, out: Output) -> "Cache":
+def _cache(args: argparse.Namespace, out: Output) -> Cache:
     from sfx_pipeline.cache import Cache
 
     return Cache(open_project(args, out).config.cache_dir)

@@ -46,7 +46,7 @@ def _run(args: argparse.Namespace, out: Output) -> int:
     return Exit.ERROR if any(f.level == doctor.FAIL for f in findings) else Exit.OK
 
 
-def _line(finding: "Finding") -> str:
+def _line(finding: Finding) -> str:
     from sfx_pipeline.doctor import FAIL, WARN
 
     return Important(finding) if finding.level in (FAIL, WARN) else str(finding)

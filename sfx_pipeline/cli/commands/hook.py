@@ -6,7 +6,6 @@ import argparse
 
 from sfx_pipeline.cli.command import Command
 from sfx_pipeline.cli.output import Output
-
 from sfx_pipeline.hooks import KINDS
 
 # What the user does next, which the files cannot do for themselves.
