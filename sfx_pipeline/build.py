@@ -13,7 +13,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from filelock import FileLock, Timeout
 
@@ -208,6 +208,8 @@ class Builder:
                 self._orphan(a)
 
     def _orphan(self, a: Action) -> None:
+        entry = a.entry
+        assert entry is not None, "an orphan is a lock entry that no descriptor defines"
         if a.on_disk is None:  # nothing left to remove: forget it
             self._forget(a.output)
             return
@@ -217,12 +219,12 @@ class Builder:
         elif a.on_disk == NOT_A_FILE:
             self._result(a, "kept", "not a regular file: never removed")
             self.report.left_behind += 1
-        elif a.on_disk != a.entry.output_digest and not self.options.force:
+        elif a.on_disk != entry.output_digest and not self.options.force:
             self._result(a, "kept", "edited by hand; --prune --force removes it")
             self.report.left_behind += 1
         else:
             try:
-                note = self._keep_copy(a) if a.entry.accepted and a.on_disk == a.entry.output_digest else ""
+                note = self._keep_copy(a) if entry.accepted and a.on_disk == entry.output_digest else ""
             except OSError as exc:  # never remove an edit the user accepted without its copy
                 self._result(a, "kept", f"not removed: no copy of the accepted edit could be kept ({exc.strerror or exc})")
                 self.report.left_behind += 1
@@ -247,7 +249,7 @@ class Builder:
             return ""
         except OSError as exc:
             return f"not removed: {exc}"
-        if digest(data) != a.entry.output_digest and not (self.options.force and made_by_us(data)):
+        if a.entry is None or digest(data) != a.entry.output_digest and not (self.options.force and made_by_us(data)):
             return "not removed: it is not a file sfx-pipeline wrote"
         if self._is_a_target(path):
             return "not removed: a current sound writes this file under another spelling"
@@ -275,16 +277,16 @@ class Builder:
     # the assets that do ---------------------------------------------------------------
 
     def _build(self, actions: list[Action]) -> None:
-        by_output = {a.target.spec.output_path: a for a in actions}
+        by_output = {a.target.spec.output_path: (a, a.target) for a in actions if a.target is not None}
         producer = Producer(self.project.cache, self.project.generators, self.project.reporter)
         first = len(self.report.results)
         try:
-            for done in producer.produce([a.target for a in actions]):
-                a = by_output[done.target.spec.output_path]
+            for done in producer.produce([t for _, t in by_output.values()]):
+                a, t = by_output[done.target.spec.output_path]
                 if done.data is None:
                     self._result(a, "failed", done.error)
                 else:
-                    self._install(a, done.data, done.outcome, done.batch, done.note)
+                    self._install(a, t, done.data, done.outcome, done.batch, done.note)
         finally:
             self.report.audio_seconds += producer.totals.audio_seconds
             self.report.generate_seconds += producer.totals.generate_seconds
@@ -293,8 +295,7 @@ class Builder:
             self.report.results[first:] = sorted(self.report.results[first:],
                                                  key=lambda r: position.get(r.output, len(position)))
 
-    def _install(self, a: Action, data: bytes, outcome: str, batch: dict, note: str = "") -> None:
-        t = a.target
+    def _install(self, a: Action, t: Target, data: bytes, outcome: str, batch: dict[str, Any], note: str = "") -> None:
         try:
             path = writable_output(self.project.root, t.spec.output_path)
             if a.entry and a.entry.accepted and a.on_disk == a.entry.output_digest:
@@ -321,7 +322,7 @@ class Builder:
 
     # lock and report ------------------------------------------------------------------
 
-    def _record(self, t: Target, output_digest: str, batch: dict, accepted: bool = False) -> None:
+    def _record(self, t: Target, output_digest: str, batch: dict[str, Any], accepted: bool = False) -> None:
         entry = lock_entry(t, output_digest, batch, accepted)
         generator = self.project.generators.for_spec(t.spec)
         if generator.name == t.backend:  # not a sound judged by a model this machine lacks
@@ -382,5 +383,5 @@ def changes_nothing(survey: Survey) -> bool:
 def _recorded(a: Action) -> bool:
     """Does the lock already say exactly this about a fresh asset? (the no-op fast path)"""
     e, t = a.entry, a.target
-    return (e is not None and e.output_digest == a.on_disk and e.render_key == t.render_key
+    return (e is not None and t is not None and e.output_digest == a.on_disk and e.render_key == t.render_key
             and (e.descriptor, e.entry, e.name) == (t.spec.descriptor, t.spec.entry, t.spec.name))

@@ -80,8 +80,8 @@ def load(root: Path) -> ProjectConfig:
     for i, folder in enumerate(data.get("descriptor_dirs") or []):
         if isinstance(folder, str):
             _check_relative(checker, ["descriptor_dirs", i], folder)
-    for path in (["generator", "url"], ["cache", "remote"]):
-        _check_url(checker, path, data.get(path[0], {}).get(path[1]) if isinstance(data.get(path[0]), dict) else None)
+    for table, key in (("generator", "url"), ("cache", "remote")):
+        _check_url(checker, [table, key], data[table].get(key) if isinstance(data.get(table), dict) else None)
     level = [k for k in LEVEL_KEYS if k in data.get("defaults", {}).get("output", {})]
     if len(level) > 1:
         checker.add(["defaults", "output", level[1]], *LEVEL_CLASH)

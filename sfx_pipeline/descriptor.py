@@ -18,12 +18,14 @@ from sfx_pipeline import schema
 from sfx_pipeline.config import CONFIG_NAME, LEVEL_CLASH, LEVEL_KEYS, ProjectConfig
 from sfx_pipeline.errors import Problem
 from sfx_pipeline.paths import name_problem, relative_path_problem
-# SoundSpec and SUFFIX are re-exported for the modules that still import them from here.
 from sfx_pipeline.sound import SUFFIX, GenerationParams, OutputParams, SoundSpec
 from sfx_pipeline.tomlfile import TomlDoc, read_toml
 from sfx_pipeline.untrusted import MAX_OUTPUT_PATH, normal_relative
 
 BUILTIN_LEVEL = {"peak_db": -1.0}
+
+# The value types are re-exported for the AudioGen backend and doctor, which still import them from here.
+__all__ = ["BUILTIN_LEVEL", "GenerationParams", "OutputParams", "Parsed", "SoundSpec", "derived_seed", "parse"]
 
 
 @dataclass
@@ -60,6 +62,7 @@ class _Resolver:
 
     def run(self) -> Parsed:
         data = self.doc.data
+        entries: list[tuple[list[str | int], dict[str, Any], dict[str, Any]]]
         if "sound" in data:
             entries = [(["sound", i], data["sound"][i], {k: v for k, v in data.items() if k != "sound"})
                        for i in range(len(data["sound"]))]
@@ -91,10 +94,9 @@ class _Resolver:
         output = self._output(where, [entry, shared, self.config.defaults], merged)
         if len(self.checker.problems) > before or name is None or output is None:
             return []
-        base_seed = merged.get("seed")
-        seed_from_name = base_seed is None
-        if seed_from_name:
-            base_seed = derived_seed(name)
+        explicit_seed = merged.get("seed")
+        seed_from_name = explicit_seed is None
+        base_seed: int = derived_seed(name) if explicit_seed is None else explicit_seed
         count = merged.get("variations", 1)
         names = [name] if count == 1 else [f"{name}_{i:02d}" for i in range(1, count + 1)]
         generation = merged.get("generation", {})
@@ -131,7 +133,7 @@ class _Resolver:
         if where and "name" not in entry:
             self.checker.add(where + ["name"], "is missing", "give every [[sound]] a name, e.g. name = \"door_open\"")
             return None
-        name = entry.get("name", self.path.name[: -len(SUFFIX)])
+        name: str = entry.get("name", self.path.name[: -len(SUFFIX)])
         problem = name_problem(name)
         if problem:
             key = where + ["name"] if "name" in entry else where
@@ -165,7 +167,8 @@ class _Resolver:
                 return None
         if out["fade_in"] + out["fade_out"] > merged["duration"]:
             self.checker.add(where + ["output", "fade_out"],
-                             f"fade_in + fade_out ({out['fade_in'] + out['fade_out']:g} s) is longer than duration ({merged['duration']:g} s)"
+                             f"fade_in + fade_out ({out['fade_in'] + out['fade_out']:g} s) "
+                             f"is longer than duration ({merged['duration']:g} s)"
                              + _origin(layers[:2], ("fade_in", "fade_out")), "shorten the fades or lengthen the sound")
             return None
         return OutputParams(

@@ -125,7 +125,7 @@ def _add(lock: Lock, written: str, value: Any) -> None:
         why = "accepted must be true or false"
     elif why is None and path in lock.assets:
         why = f"is another spelling of {path!r}"
-    if why is not None:
+    if why is not None or path is None:  # (a None path always has its why)
         raise ValueError(f"asset {written!r} {why}")
     lock.rewrite |= path != written
     lock.assets[path] = LockEntry(**value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -30,7 +30,7 @@ class Produced:
     target: Target
     data: bytes | None  # the WAV, or None when this target failed
     outcome: str = GENERATED  # generated | cached (audio or render came from the cache)
-    batch: dict = field(default_factory=dict)  # how its audio was generated
+    batch: dict[str, Any] = field(default_factory=dict)  # how its audio was generated
     note: str = ""  # for the person building, e.g. a loudness target not reached
     error: str = ""
 
@@ -114,7 +114,7 @@ class Producer:
             self.reporter.line(f"warning: cannot write to the cache at {self.cache.root} ({self.cache.write_error}); "
                                "sounds still install, but this build caches nothing")
 
-    def _render(self, t: Target, audio: np.ndarray, rate: int, outcome: str, batch: dict) -> Produced:
+    def _render(self, t: Target, audio: np.ndarray, rate: int, outcome: str, batch: dict[str, Any]) -> Produced:
         trace = {"seed": str(t.spec.seed), "backend": t.backend, "model": str(t.generation.get("model", "-")),
                  "generation": t.generation_key, "render": t.render_key}
         try:
@@ -126,9 +126,9 @@ class Producer:
         return Produced(t, done.data, outcome, batch, "; ".join(done.notes))
 
 
-def _table(value: object) -> dict:
+def _table(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _listed(value: object) -> list:
+def _listed(value: object) -> list[Any]:
     return value if isinstance(value, list) else []

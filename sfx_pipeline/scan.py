@@ -59,7 +59,7 @@ def _scan(folder: str, found: list[str], problems: list[Problem], prefix: int) -
                                     "move the descriptors into a real folder under the descriptor folder"))
 
 
-def _links_to_folder(entry: os.DirEntry) -> bool:
+def _links_to_folder(entry: os.DirEntry[str]) -> bool:
     try:
         return entry.is_symlink() and entry.is_dir()
     except OSError:  # a loop of links

@@ -16,8 +16,8 @@ import os
 import shutil
 import stat
 import time
-from stat import S_ISDIR, S_ISREG
 from pathlib import Path
+from stat import S_ISDIR, S_ISREG
 from typing import Any
 
 from sfx_pipeline.atomic import write_atomic

@@ -6,13 +6,11 @@ from __future__ import annotations
 import json
 import os
 import stat
-from pathlib import Path
 
 import pytest
+from conftest import GameProject
 
 from sfx_pipeline.audio.wav import decode
-
-from conftest import GameProject
 
 fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
 

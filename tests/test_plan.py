@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec
 from sfx_pipeline.errors import Problem
 from sfx_pipeline.generators.procedural.backend import ProceduralGenerator
 from sfx_pipeline.keys import target
 from sfx_pipeline.lock import Lock, LockEntry
 from sfx_pipeline.plan import plan, summary
+from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec, Target
 
 OUT = "audio/door.wav"
 GOOD = "d" * 32  # digest of the file the lock recorded

@@ -17,11 +17,11 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from collections.abc import Iterator, Sequence
 
 from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.descriptor import SoundSpec

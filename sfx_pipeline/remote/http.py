@@ -18,9 +18,9 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from collections.abc import Callable
 from urllib.parse import urlsplit
 
 RETRY_STATUS = (429, 503)

@@ -22,7 +22,9 @@ from typing import Any
 import numpy as np
 
 from sfx_pipeline.hashing import digest
-from sfx_pipeline.remote.names import CLIENT_TOKEN_ENV, DEFAULT_PORT, SERVE_TOKEN_ENV  # noqa: F401 - re-exported
+from sfx_pipeline.remote.names import CLIENT_TOKEN_ENV as CLIENT_TOKEN_ENV  # re-exported
+from sfx_pipeline.remote.names import DEFAULT_PORT as DEFAULT_PORT
+from sfx_pipeline.remote.names import SERVE_TOKEN_ENV as SERVE_TOKEN_ENV
 
 MAGIC = b"SFXGEN1\n"
 PROTOCOL = 1

@@ -14,9 +14,9 @@ import queue
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from collections.abc import Callable
 
 from sfx_pipeline.generators import Generated, Job
 from sfx_pipeline.generators.audiogen.batching import FRAME_RATE

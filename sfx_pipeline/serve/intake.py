@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sfx_pipeline import schema
-from sfx_pipeline.descriptor import GenerationParams, OutputParams, SoundSpec
 from sfx_pipeline.generators import Job
 from sfx_pipeline.generators.audiogen.batching import FRAME_RATE
 from sfx_pipeline.hashing import key_of
 from sfx_pipeline.keys import generation_fields
 from sfx_pipeline.remote import wire
+from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec
 
 MAX_PROMPT = 2000  # characters; AudioGen's T5 reads far fewer tokens than this
 FIELDS = ("algorithm", "backend", "cfg_coef", "frame_rate", "frames", "model", "prompt", "seed", "temperature",

@@ -7,8 +7,8 @@ own registry, so two servers in one process (tests, Ray replicas) never mix thei
 
 from __future__ import annotations
 
-from typing import Any
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -70,7 +70,7 @@ def _counter(name: str, doc: str, value: float) -> CounterMetricFamily:
 
 def registry_for(service: Service) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(ServiceCollector(service))  # type: ignore[arg-type]
+    registry.register(ServiceCollector(service))
     return registry
 
 

@@ -14,8 +14,8 @@ stops taking newcomers so that it drains and the next run, sized for it, starts.
 
 from __future__ import annotations
 
-from typing import Any
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 import torch

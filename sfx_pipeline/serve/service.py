@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import hmac
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from collections.abc import Iterator
 
 from sfx_pipeline.generators import Generated, Job
 from sfx_pipeline.remote import wire

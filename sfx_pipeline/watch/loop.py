@@ -145,9 +145,9 @@ class Loop:
         except UserError as exc:  # e.g. an unreadable lock: say so and keep watching
             error = str(exc)
             self.project.reporter.line(f"error: {exc}")
-        except Exception as exc:  # a bug: say so loudly, but the session outlives one bad build
+        except Exception as exc:  # noqa: BLE001 - a bug: say so loudly, but the session outlives one bad build
             error = f"{type(exc).__name__}: {exc}"
-            self.project.reporter.line(f"sfx-pipeline crashed on this build (a bug, please report it):\n"
+            self.project.reporter.line("sfx-pipeline crashed on this build (a bug, please report it):\n"
                                        + traceback.format_exc().rstrip())
             self.project.reporter.line("still watching: the next save builds again")
         else:

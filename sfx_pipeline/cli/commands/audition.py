@@ -22,7 +22,8 @@ def _takes(text: str) -> int:
 
 def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", help="the sound's name (as in its output file name)")
-    p.add_argument("--takes", type=_takes, default=4, metavar="N", help="how many takes with new seeds, 1 to 32 (default 4); take 0 is the current seed")
+    p.add_argument("--takes", type=_takes, default=4, metavar="N",
+                   help="how many takes with new seeds, 1 to 32 (default 4); take 0 is the current seed")
 
 
 def _run(args: argparse.Namespace, out: Output) -> int:

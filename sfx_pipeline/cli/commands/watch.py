@@ -49,14 +49,14 @@ def _arguments(p: argparse.ArgumentParser) -> None:
                         "file events, and one build should follow it")
 
 
-def shows(out: Output, project: "Project | None" = None) -> Callable[["Report"], None]:
+def shows(out: Output, project: Project | None = None) -> Callable[[Report], None]:
     """How each build of the session is shown: as `build` shows it, with why there are
     placeholders said once per session."""
     from sfx_pipeline.cli import render
 
     said = set()
 
-    def show(report: "Report") -> None:
+    def show(report: Report) -> None:
         if project is not None and render.produced(report):
             note = project.generators.auto_note(full=out.verbose)
             if note and note not in said:
