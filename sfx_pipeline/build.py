@@ -20,10 +20,11 @@ from filelock import FileLock, Timeout
 from sfx_pipeline import lock as lock_mod
 from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.audio.provenance import made_by_us
-from sfx_pipeline.config import LOCK_NAME, ProjectConfig
+from sfx_pipeline.config import ProjectConfig
 from sfx_pipeline.errors import Problem
 from sfx_pipeline.hashing import digest
 from sfx_pipeline.lock import LockEntry
+from sfx_pipeline.names import LOCK_NAME
 from sfx_pipeline.paths import fold
 from sfx_pipeline.plan import FRESH, MODIFIED, ORPHAN, PENDING, STALE, Action
 from sfx_pipeline.produce import Producer

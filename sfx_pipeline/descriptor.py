@@ -15,8 +15,9 @@ from typing import Any
 import xxhash
 
 from sfx_pipeline import schema
-from sfx_pipeline.config import CONFIG_NAME, LEVEL_CLASH, LEVEL_KEYS, ProjectConfig
+from sfx_pipeline.config import LEVEL_CLASH, LEVEL_KEYS, ProjectConfig
 from sfx_pipeline.errors import Problem
+from sfx_pipeline.names import CONFIG_NAME
 from sfx_pipeline.paths import name_problem, relative_path_problem
 from sfx_pipeline.sound import SUFFIX, GenerationParams, OutputParams, SoundSpec
 from sfx_pipeline.tomlfile import TomlDoc, read_toml

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from sfx_pipeline.atomic import write_atomic
-from sfx_pipeline.config import LOCK_NAME
 from sfx_pipeline.errors import UserError
+from sfx_pipeline.names import LOCK_NAME
 from sfx_pipeline.untrusted import MAX_DEPTH, check_dict, depth, normal_output, read_regular
 
 FORMAT = 1

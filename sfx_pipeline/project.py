@@ -10,10 +10,10 @@ from __future__ import annotations
 import fnmatch
 import gc
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterator
 
 from sfx_pipeline import config as config_mod
 from sfx_pipeline import engines, noop, scan
@@ -22,6 +22,7 @@ from sfx_pipeline.audio.provenance import render_key_in
 from sfx_pipeline.cache import Cache
 from sfx_pipeline.errors import Problem, UserError
 from sfx_pipeline.generators import Generators
+from sfx_pipeline.names import CONFIG_NAME
 from sfx_pipeline.plan import Action, plan
 from sfx_pipeline.report import Reporter
 from sfx_pipeline.state import FileDigests, StatMemo
@@ -37,7 +38,7 @@ class Survey:
 
 class Project:
     def __init__(self, root: Path, reporter: Reporter) -> None:
-        self.config_stat = noop.stat_of(str(root / config_mod.CONFIG_NAME))  # before reading: see noop.py
+        self.config_stat = noop.stat_of(str(root / CONFIG_NAME))  # before reading: see noop.py
         self.config = config_mod.load(root)
         self.root = self.config.root
         self.reporter = reporter
@@ -56,7 +57,7 @@ class Project:
 
     def reload_config(self) -> None:
         """After sfx-pipeline.toml changed: new settings, same loaded backends where possible."""
-        self.config_stat = noop.stat_of(str(self.root / config_mod.CONFIG_NAME))
+        self.config_stat = noop.stat_of(str(self.root / CONFIG_NAME))
         self.config = config_mod.load(self.root)
         self.cache = open_cache(self.config, self.reporter)
         self.engine = engines.get(self.config.engine)

@@ -14,10 +14,10 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from sfx_pipeline import noop
-from sfx_pipeline.cli import render
-from sfx_pipeline.cli.commands.status import exit_status
 from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.build import Builder, Options, Report, changes_nothing
+from sfx_pipeline.cli import render
+from sfx_pipeline.cli.commands.status import exit_status
 from sfx_pipeline.hashing import digest
 from sfx_pipeline.names import CONFIG_NAME, LOCK_NAME
 from sfx_pipeline.plan import summary
@@ -87,8 +87,8 @@ def _inputs(project: Project, parsed: Parsed, lock: Lock, lock_stat: list[int] |
     elsewhere: dict[str, list[int] | None] = {}  # absolute paths outside the project
     watched, packages = _environment(project)
     for path in [*project.consulted, *watched]:
-        elsewhere[path] = noop.stat_of(path)
-        if elsewhere[path] is not None and elsewhere[path][1] >= racy_after:
+        stat = elsewhere[path] = noop.stat_of(path)
+        if stat is not None and stat[1] >= racy_after:
             raise Unsure(path)  # a cache entry or model file being written: nothing to hash
     descriptors = {}
     for shown, st in parsed.stats.items():

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from sfx_pipeline import jsonschema
-from sfx_pipeline.config import CONFIG_NAME, DEFAULT_IMPORT_DIR, detect_engine
+from sfx_pipeline.config import DEFAULT_IMPORT_DIR, detect_engine
 from sfx_pipeline.errors import UserError
+from sfx_pipeline.names import CONFIG_NAME
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable

@@ -11,7 +11,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import GameProject, use_audiogen
 from servers import TOKEN, free_port, http
 

@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, out: Output) -> int:
     try:
-        code = args.command.run(args, out)
+        code: int = args.command.run(args, out)
         out.flush()  # a closed pipe shows here, not at exit where nothing can catch it
         return code
     except UserError as exc:
@@ -62,7 +62,7 @@ def _run(args: argparse.Namespace, out: Output) -> int:
         # is installed and in the lock already: builds print only once they are done.
         _silence_stdout()
         return Exit.BROKEN_PIPE
-    except Exception:  # a bug, not a user mistake: say so and show where
+    except Exception:  # noqa: BLE001 - a bug, not a user mistake: say so and show where
         print(f"sfx-pipeline {__version__} crashed; this is a bug, please report it with this output:",
               file=sys.stderr)
         traceback.print_exc()

@@ -54,7 +54,7 @@ def counts_line(counts: dict[str, int]) -> str:
     return ", ".join(parts) if parts else "no sound descriptors found (add *.sfx.toml files to the descriptor folders)"
 
 
-def build(report: "Report", dry_run: bool, paint: Paint = _plain, verbose: bool = False) -> Iterator[str]:
+def build(report: Report, dry_run: bool, paint: Paint = _plain, verbose: bool = False) -> Iterator[str]:
     for r in report.results:
         if r.outcome == "fresh" and not verbose:
             continue
@@ -64,7 +64,7 @@ def build(report: "Report", dry_run: bool, paint: Paint = _plain, verbose: bool 
     yield build_summary(report, dry_run)
 
 
-def result_line(r: "Result", paint: Paint = _plain) -> str:
+def result_line(r: Result, paint: Paint = _plain) -> str:
     detail = "; ".join(r.reasons)
     if r.message:
         detail = f"{detail}: {r.message}" if detail else r.message
@@ -75,12 +75,12 @@ def result_line(r: "Result", paint: Paint = _plain) -> str:
 SECONDS = " in %.2f s"  # how long a build took, after its counts
 
 
-def build_summary(report: "Report", dry_run: bool) -> str:
+def build_summary(report: Report, dry_run: bool) -> str:
     head = build_summary_head(report, dry_run)
     return head if dry_run else head + SECONDS % report.seconds + _generated(report)
 
 
-def build_summary_head(report: "Report", dry_run: bool) -> str:
+def build_summary_head(report: Report, dry_run: bool) -> str:
     """The summary up to the time it took: what a replayed no-op build prints before its own time."""
     c = report.counts()
     if dry_run:
@@ -96,7 +96,7 @@ def build_summary_head(report: "Report", dry_run: bool) -> str:
     return ", ".join(parts)
 
 
-def _generated(report: "Report") -> str:
+def _generated(report: Report) -> str:
     """What the build generated: never anything in a no-op."""
     c = report.counts()
     line = ""
@@ -114,16 +114,16 @@ def _generated(report: "Report") -> str:
 _PRODUCED = ("generated", "cached", "would build")
 
 
-def new_placeholders(report: "Report") -> int:
+def new_placeholders(report: Report) -> int:
     return sum(1 for r in report.results if r.placeholder and r.outcome in _PRODUCED)
 
 
-def produced(report: "Report") -> bool:
+def produced(report: Report) -> bool:
     """Did the build make (or would it make) any sound? Only then is the backend worth a word."""
     return any(r.outcome in _PRODUCED for r in report.results)
 
 
-def build_json(report: "Report", reporter: Reporter) -> dict[str, object]:
+def build_json(report: Report, reporter: Reporter) -> dict[str, object]:
     return {
         "counts": report.counts(),
         "seconds": round(report.seconds, 3),

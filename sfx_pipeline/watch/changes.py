@@ -22,7 +22,8 @@ from watchdog.events import (
     FileSystemEvent,
 )
 
-from sfx_pipeline.config import CONFIG_NAME, ProjectConfig
+from sfx_pipeline.config import ProjectConfig
+from sfx_pipeline.names import CONFIG_NAME
 from sfx_pipeline.sound import SUFFIX
 
 DESCRIPTOR, CONFIG, FOLDER = "descriptor", "config", "folder"

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from sfx_pipeline.build import Options, Report, build
-from sfx_pipeline.config import CONFIG_NAME, ProjectConfig
+from sfx_pipeline.config import ProjectConfig
 from sfx_pipeline.errors import UserError
+from sfx_pipeline.names import CONFIG_NAME
 from sfx_pipeline.project import Project
 from sfx_pipeline.watch.changes import CONFIG, FOLDER, Change
 from sfx_pipeline.watch.debounce import Debouncer

@@ -71,7 +71,7 @@ def shows(out: Output, project: Project | None = None) -> Callable[[Report], Non
 def _run(args: argparse.Namespace, out: Output) -> int:
     from sfx_pipeline.build import Options
     from sfx_pipeline.cli.context import open_project
-    from sfx_pipeline.config import CONFIG_NAME
+    from sfx_pipeline.names import CONFIG_NAME
     from sfx_pipeline.watch.session import Session, Settings
 
     project = open_project(args, out)

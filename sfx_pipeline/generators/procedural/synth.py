@@ -16,7 +16,6 @@ from .families import FAMILIES, MIX_THRESHOLD, TRIGGERS
 from .freeform import freeform
 from .words import stems_with_pairs, word_set
 
-
 PEAK = 10.0 ** (-1.0 / 20.0)  # -1 dBFS
 SECOND_LAYER_GAIN = 0.4  # the second family sits 8 dB (RMS) under the first
 _ORDER = {name: i for i, name in enumerate(FAMILIES)}
