@@ -14,9 +14,9 @@ answering is dropped for the rest of the process after one message; builds go on
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable
 
 import numpy as np
 
