@@ -5,7 +5,20 @@ from __future__ import annotations
 
 from sfx_pipeline.cli.command import Command
 from sfx_pipeline.cli.commands import (
-    accept, audition, build, cache, completion, doctor, hook, import_manifest, init, pick, schema, serve, status, watch,
+    accept,
+    audition,
+    build,
+    cache,
+    completion,
+    doctor,
+    hook,
+    import_manifest,
+    init,
+    pick,
+    schema,
+    serve,
+    status,
+    watch,
 )
 
 COMMANDS: tuple[Command, ...] = (

@@ -24,9 +24,9 @@ def _arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace, out: Output) -> int:
-    import argcomplete
+    from argcomplete.shell_integration import shellcode
 
-    out.result(argcomplete.shellcode(["sfx-pipeline"], shell=args.shell).rstrip("\n"))
+    out.result(shellcode(["sfx-pipeline"], shell=args.shell).rstrip("\n"))
     return 0
 
 
