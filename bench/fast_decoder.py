@@ -42,8 +42,8 @@ def build_model(size_name: str, device: str, folder: Path | None = None) -> Any:
     use on `device`: on a GPU, audiocraft's mixed layout (float16 transformer, float32
     embeddings, heads and conditioner), never a model converted by hand."""
     from sfx_pipeline.generators.audiogen import loading
-    from support.random_checkpoint import Size, write
     from sfx_pipeline.report import QuietReporter
+    from support.random_checkpoint import Size, write
 
     size = Size.medium() if size_name == "medium" else Size.tiny()
     folder = folder or Path(tempfile.mkdtemp(prefix=f"sfx-bench-{size_name}-"))

@@ -24,10 +24,10 @@ from test_fast_decoder import PROMPTS, SMALL, audiocraft_streamed
 
 from sfx_pipeline.audio.wav import decode
 from sfx_pipeline.generators.audiogen import loading
-from support import random_checkpoint
 from sfx_pipeline.generators.audiogen.fast.decoder import FastDecoder
 from sfx_pipeline.generators.audiogen.fast.scheduler import Request
 from sfx_pipeline.report import QuietReporter
+from support import random_checkpoint
 
 # Teacher-forced guided logits of the fast decoder against audiocraft's streaming forward,
 # both in the float16 layout. fp16 holds |logit| ~8 to 1/128 (one ulp, 0.0078); the two

@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 import torch
 
-from support import random_checkpoint
 from sfx_pipeline.generators.audiogen.fast import sampling
 from sfx_pipeline.generators.audiogen.fast.decoder import FastDecoder
 from sfx_pipeline.generators.audiogen.fast.model import unsupported_reason
 from sfx_pipeline.generators.audiogen.fast.scheduler import Request, Scheduler
 from sfx_pipeline.generators.audiogen.fast.slots import delayed_columns
+from support import random_checkpoint
 from support.random_checkpoint import Size
 
 # Deeper and wider than Size.tiny(), still a fraction of a second per clip on a CPU: enough

@@ -32,11 +32,11 @@ class Size:
     text_bins: int = 64
 
     @staticmethod
-    def tiny() -> "Size":
+    def tiny() -> Size:
         return Size(dim=32, num_layers=2, num_heads=2, card=256)
 
     @staticmethod
-    def medium() -> "Size":
+    def medium() -> Size:
         return Size(dim=1536, num_layers=48, num_heads=24, card=2048, encodec_filters=64, encodec_dimension=128,
                     text_bins=1024)
 
