@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import platformdirs
 
 from sfx_pipeline import __version__, schema
-from sfx_pipeline.errors import ConfigError, Problem, ProjectNotFound
+from sfx_pipeline.errors import ConfigError, ProjectNotFound
 from sfx_pipeline.hashing import key_of
 from sfx_pipeline.names import CONFIG_NAME, LOCK_NAME, STATE_DIR
 from sfx_pipeline.paths import relative_path_problem
@@ -146,6 +146,3 @@ def cache_dir(root: Path, configured: str | None) -> Path:
         return path if path.is_absolute() else root / path
     return Path(platformdirs.user_cache_dir("sfx-pipeline", appauthor=False))
 
-
-def problem(key: str, message: str, hint: str = "") -> ConfigError:
-    return ConfigError([Problem(CONFIG_NAME, key, message, hint)])

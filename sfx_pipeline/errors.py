@@ -83,6 +83,3 @@ class ProjectNotFound(UserError):
 class ModelUnavailable(UserError):
     """A generator backend cannot run here; the message says which reason and the fix."""
 
-
-class LockedError(UserError):
-    exit_code = 1

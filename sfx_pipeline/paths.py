@@ -65,11 +65,6 @@ def inside(root: Path, relative: str) -> Path:
     return target
 
 
-def posix(path: Path, root: Path) -> str:
-    """`path` relative to `root`, '/'-separated: the form used in the lock and in messages."""
-    return path.relative_to(root).as_posix()
-
-
 def fold(relative: str) -> str:
     """Comparison form of a path: Windows and macOS file systems ignore case, and macOS
     treats a composed `é` (NFC) and a decomposed one (NFD) as the same name."""

@@ -41,10 +41,6 @@ class Action:
     on_disk: str | None = None  # digest of the file now, None when missing
     problem: Problem | None = None
 
-    @property
-    def needs_build(self) -> bool:
-        return self.status == STALE
-
     def to_json(self) -> dict[str, object]:
         doc: dict[str, object] = {"output": self.output, "status": self.status, "reasons": list(self.reasons)}
         if self.target:

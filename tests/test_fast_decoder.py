@@ -1,8 +1,11 @@
 """The fast decoder against audiocraft itself, on the same random weights, float32 on the CPU.
 
-Parity is checked where it is meaningful (REFERENCE.md): logits under teacher forcing at
-every step, and greedy tokens for whole clips; sampled tokens are checked for batch
-independence, and the sampling filters against audiocraft's own functions.
+Parity is checked where it is meaningful: logits under teacher forcing at every step, and
+greedy tokens for whole clips. Sampled tokens cannot match token for token: audiocraft draws
+them with torch.multinomial from the global generator (`LMModel._sample_next_token` in
+audiocraft/models/lm.py, `multinomial` in audiocraft/utils/utils.py), the fast decoder from
+each sound's own stream; so they are checked for batch independence, and the sampling
+filters against audiocraft's own functions.
 """
 
 from __future__ import annotations

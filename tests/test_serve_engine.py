@@ -142,7 +142,7 @@ class _Flaky(http.server.BaseHTTPRequestHandler):
 
     answers: list[int] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+    def do_GET(self) -> None:
         status = self.answers.pop(0) if self.answers else 200
         self.send_response(status)
         self.send_header("Retry-After", "1")

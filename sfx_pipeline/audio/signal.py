@@ -30,6 +30,3 @@ class Signal:
 def db_to_gain(db: float) -> float:
     return float(10.0 ** (db / 20.0))
 
-
-def gain_to_db(gain: float) -> float:
-    return float(20.0 * np.log10(max(gain, 1e-12)))

@@ -16,7 +16,9 @@ from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.engines import Engine
 from sfx_pipeline.sound import SoundSpec
 
-# AudioImporter loadType / compressionFormat values (REFERENCE.md)
+# AudioImporter loadType / compressionFormat values as .meta files store them: the enums
+# AudioClipLoadType and AudioCompressionFormat in Unity's scripting reference
+# (docs.unity3d.com/ScriptReference/AudioClipLoadType.html, .../AudioCompressionFormat.html).
 DECOMPRESS_ON_LOAD, COMPRESSED_IN_MEMORY, STREAMING = 0, 1, 2
 PCM, VORBIS, ADPCM = 0, 1, 2
 SHORT_SECONDS, LONG_SECONDS = 2.0, 8.0
