@@ -12,9 +12,10 @@ from sfx_pipeline import lock as lock_mod
 from sfx_pipeline.build import holding_build_lock, lock_entry
 from sfx_pipeline.errors import UserError
 from sfx_pipeline.paths import fold
-from sfx_pipeline.plan import FRESH, MODIFIED, Action
+from sfx_pipeline.plan import Action
 from sfx_pipeline.project import Project
 from sfx_pipeline.schema import suggest
+from sfx_pipeline.states import Status
 
 ACCEPTED, ALREADY = "accepted", "already accepted"
 
@@ -28,7 +29,7 @@ def accept(project: Project, names: list[str]) -> list[tuple[str, str]]:
         lock = lock_mod.load(project.config.lock_path)
         done = []
         for a in chosen:
-            if a.status == FRESH:
+            if a.status == Status.FRESH:
                 done.append((a.output, ALREADY))
                 continue
             assert a.target is not None and a.on_disk is not None  # _acceptable chose an edited output of a target
@@ -47,10 +48,10 @@ def _acceptable(by_name: dict[str, Action], name: str) -> Action:
     if a is None:
         hint = suggest(name, list(by_name)) or "`sfx-pipeline status --all` lists every asset"
         raise UserError(f"no sound named {name!r} in this project", hint)
-    if a.status == FRESH and a.entry is not None and a.entry.accepted:
+    if a.status == Status.FRESH and a.entry is not None and a.entry.accepted:
         return a
-    if a.status != MODIFIED or a.on_disk is None:
-        what = "is what its descriptor builds" if a.status == FRESH else f"is {a.status}, not edited by hand"
+    if a.status != Status.MODIFIED or a.on_disk is None:
+        what = "is what its descriptor builds" if a.status == Status.FRESH else f"is {a.status}, not edited by hand"
         raise UserError(f"{name}: {a.output} {what}: there is no edit to accept",
                         "accept keeps an output you edited by hand (status shows it as modified)")
     return a

@@ -26,13 +26,17 @@ from sfx_pipeline.hashing import digest
 from sfx_pipeline.lock import LockEntry
 from sfx_pipeline.names import LOCK_NAME
 from sfx_pipeline.paths import fold
-from sfx_pipeline.plan import FRESH, MODIFIED, ORPHAN, PENDING, STALE, Action
+from sfx_pipeline.plan import Action
 from sfx_pipeline.produce import Producer
 from sfx_pipeline.project import Project, Survey, check_selection, selected
 from sfx_pipeline.sound import Target
 from sfx_pipeline.state import MAX_OUTPUT_BYTES, clear_in_the_way, make_state_dir
+from sfx_pipeline.states import Outcome, Status
 from sfx_pipeline.untrusted import NOT_A_FILE, read_regular, removable_sidecar, writable_output
 
+# What --dry-run reports for each planned status (orphans depend on --prune).
+_DRY_RUN = {Status.FRESH: Outcome.FRESH, Status.STALE: Outcome.WOULD_BUILD, Status.PENDING: Outcome.KEPT,
+            Status.MODIFIED: Outcome.KEPT, Status.ERROR: Outcome.ERROR}
 _LOCK_FLUSH_SECONDS = 1.0  # rewrite the lock at most this often while building
 
 
@@ -47,7 +51,7 @@ class Options:
 @dataclass
 class Result:
     output: str
-    outcome: str  # generated | cached | fresh | kept | failed | pruned | orphan | error | would build | would prune
+    outcome: Outcome
     reasons: tuple[str, ...] = ()
     name: str = ""
     backend: str = ""
@@ -68,28 +72,28 @@ class Report:
     generate_seconds: float = 0.0
     left_behind: int = 0  # outputs kept edited by hand or orphaned: what makes `status` exit 2
 
-    def count(self, *outcomes: str) -> int:
+    def count(self, *outcomes: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome in outcomes)
 
     def counts(self) -> dict[str, int]:
         return {
-            "generated": self.count("generated"),
-            "reused": self.count("cached"),
-            "installed": self.count("generated", "cached"),
-            "failed": self.count("failed"),
-            "fresh": self.count("fresh"),
-            "kept": self.count("kept"),
-            "pruned": self.count("pruned"),
-            "orphans": self.count("orphan"),
+            "generated": self.count(Outcome.GENERATED),
+            "reused": self.count(Outcome.CACHED),
+            "installed": self.count(Outcome.GENERATED, Outcome.CACHED),
+            "failed": self.count(Outcome.FAILED),
+            "fresh": self.count(Outcome.FRESH),
+            "kept": self.count(Outcome.KEPT),
+            "pruned": self.count(Outcome.PRUNED),
+            "orphans": self.count(Outcome.ORPHAN),
             "errors": len(self.problems),
-            "placeholders": sum(1 for r in self.results if r.placeholder and r.outcome != "orphan"),
+            "placeholders": sum(1 for r in self.results if r.placeholder and r.outcome != Outcome.ORPHAN),
         }
 
     @property
     def exit_code(self) -> int:
         """1 for errors and failures; else 2 when outputs stay that `status` flags (edited by
         hand, orphaned), so a build and the status after it agree; else 0."""
-        if self.problems or self.count("failed"):
+        if self.problems or self.count(Outcome.FAILED):
             return 1
         return 2 if self.left_behind else 0
 
@@ -174,7 +178,7 @@ class Builder:
                 self._dry_run(todo)
             else:
                 self._settle(todo)
-                self._build([a for a in todo if a.status == STALE])
+                self._build([a for a in todo if a.status == Status.STALE])
         finally:
             if not self.options.dry_run:
                 self._flush(force=True)
@@ -186,26 +190,30 @@ class Builder:
 
     def _dry_run(self, actions: list[Action]) -> None:
         for a in actions:
-            outcome = {STALE: "would build", ORPHAN: "would prune" if self.options.prune else "orphan"}.get(a.status, a.status)
-            self._result(a, "kept" if a.status in (MODIFIED, PENDING) else outcome)
-            if a.status == MODIFIED or (a.status == ORPHAN and not self.options.prune):
+            self._result(a, self._dry_outcome(a.status))
+            if a.status == Status.MODIFIED or (a.status == Status.ORPHAN and not self.options.prune):
                 self.report.left_behind += 1
+
+    def _dry_outcome(self, status: Status) -> Outcome:
+        if status == Status.ORPHAN:
+            return Outcome.WOULD_PRUNE if self.options.prune else Outcome.ORPHAN
+        return _DRY_RUN[status]
 
     def _settle(self, actions: list[Action]) -> None:
         for a in actions:
-            if a.status == FRESH and a.target and a.on_disk:
+            if a.status == Status.FRESH and a.target and a.on_disk:
                 if not _recorded(a):
                     accepted = bool(a.entry and a.entry.accepted and a.entry.output_digest == a.on_disk)
                     self._record(a.target, a.on_disk, a.entry.batch if a.entry else {}, accepted)
-                self._result(a, "fresh")
-            elif a.status == MODIFIED:
+                self._result(a, Outcome.FRESH)
+            elif a.status == Status.MODIFIED:
                 name = a.target.spec.name if a.target else a.output
-                self._result(a, "kept", f"edited outside sfx-pipeline; `sfx-pipeline accept {name}` keeps it, "
+                self._result(a, Outcome.KEPT, f"edited outside sfx-pipeline; `sfx-pipeline accept {name}` keeps it, "
                                         "--force replaces it")
                 self.report.left_behind += 1
-            elif a.status == PENDING:
-                self._result(a, "kept")
-            elif a.status == ORPHAN:
+            elif a.status == Status.PENDING:
+                self._result(a, Outcome.KEPT)
+            elif a.status == Status.ORPHAN:
                 self._orphan(a)
 
     def _orphan(self, a: Action) -> None:
@@ -215,24 +223,24 @@ class Builder:
             self._forget(a.output)
             return
         if not self.options.prune:
-            self._result(a, "orphan", "--prune removes it")
+            self._result(a, Outcome.ORPHAN, "--prune removes it")
             self.report.left_behind += 1
         elif a.on_disk == NOT_A_FILE:
-            self._result(a, "kept", "not a regular file: never removed")
+            self._result(a, Outcome.KEPT, "not a regular file: never removed")
             self.report.left_behind += 1
         elif a.on_disk != entry.output_digest and not self.options.force:
-            self._result(a, "kept", "edited by hand; --prune --force removes it")
+            self._result(a, Outcome.KEPT, "edited by hand; --prune --force removes it")
             self.report.left_behind += 1
         else:
             try:
                 note = self._keep_copy(a) if entry.accepted and a.on_disk == entry.output_digest else ""
             except OSError as exc:  # never remove an edit the user accepted without its copy
-                self._result(a, "kept", f"not removed: no copy of the accepted edit could be kept ({exc.strerror or exc})")
+                self._result(a, Outcome.KEPT, f"not removed: no copy of the accepted edit could be kept ({exc.strerror or exc})")
                 self.report.left_behind += 1
                 return
             refused = self._remove(a)
             self.changed = self.changed or not refused
-            self._result(a, "kept" if refused else "pruned", refused or note)
+            self._result(a, Outcome.KEPT if refused else Outcome.PRUNED, refused or note)
             self.report.left_behind += 1 if refused else 0
 
     def _remove(self, a: Action) -> str:
@@ -285,7 +293,7 @@ class Builder:
             for done in producer.produce([t for _, t in by_output.values()]):
                 a, t = by_output[done.target.spec.output_path]
                 if done.data is None:
-                    self._result(a, "failed", done.error)
+                    self._result(a, Outcome.FAILED, done.error)
                 else:
                     self._install(a, t, done.data, done.outcome, done.batch, done.note)
         finally:
@@ -296,7 +304,7 @@ class Builder:
             self.report.results[first:] = sorted(self.report.results[first:],
                                                  key=lambda r: position.get(r.output, len(position)))
 
-    def _install(self, a: Action, t: Target, data: bytes, outcome: str, batch: dict[str, Any], note: str = "") -> None:
+    def _install(self, a: Action, t: Target, data: bytes, outcome: Outcome, batch: dict[str, Any], note: str = "") -> None:
         try:
             path = writable_output(self.project.root, t.spec.output_path)
             if a.entry and a.entry.accepted and a.on_disk == a.entry.output_digest:
@@ -305,7 +313,7 @@ class Builder:
             self.project.engine.before_install(path, t.spec, t.spec.output_path)
             write_atomic(path, data)
         except OSError as exc:
-            self._result(a, "failed", f"cannot write {t.spec.output_path}: {exc.strerror or exc}")
+            self._result(a, Outcome.FAILED, f"cannot write {t.spec.output_path}: {exc.strerror or exc}")
             return
         output_digest = digest(data)
         self.project.digests.record(self.project.root, t.spec.output_path, output_digest)
@@ -358,7 +366,7 @@ class Builder:
                 return
             self._dirty = False
 
-    def _result(self, a: Action, outcome: str, message: str = "") -> None:
+    def _result(self, a: Action, outcome: Outcome, message: str = "") -> None:
         t, e = a.target, a.entry
         self.report.results.append(Result(
             output=a.output, outcome=outcome, reasons=a.reasons, message=message,
@@ -374,9 +382,9 @@ def changes_nothing(survey: Survey) -> bool:
     if survey.lock.rewrite:
         return False
     for a in survey.actions:
-        if a.status == STALE or (a.status == ORPHAN and a.on_disk is None):
+        if a.status == Status.STALE or (a.status == Status.ORPHAN and a.on_disk is None):
             return False
-        if a.status == FRESH and not (a.target and a.on_disk and _recorded(a)):
+        if a.status == Status.FRESH and not (a.target and a.on_disk and _recorded(a)):
             return False
     return True
 

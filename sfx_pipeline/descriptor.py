@@ -17,9 +17,9 @@ import xxhash
 from sfx_pipeline import schema
 from sfx_pipeline.config import LEVEL_CLASH, LEVEL_KEYS, ProjectConfig
 from sfx_pipeline.errors import Problem
-from sfx_pipeline.names import CONFIG_NAME
+from sfx_pipeline.names import CONFIG_NAME, SUFFIX
 from sfx_pipeline.paths import name_problem, relative_path_problem
-from sfx_pipeline.sound import SUFFIX, GenerationParams, OutputParams, SoundSpec
+from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec
 from sfx_pipeline.tomlfile import TomlDoc, read_toml
 from sfx_pipeline.untrusted import MAX_OUTPUT_PATH, normal_relative
 

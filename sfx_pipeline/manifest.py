@@ -16,8 +16,8 @@ from sfx_pipeline import schema
 from sfx_pipeline.config import ProjectConfig
 from sfx_pipeline.descriptor import derived_seed
 from sfx_pipeline.errors import Problem, UserError
+from sfx_pipeline.names import SUFFIX
 from sfx_pipeline.paths import inside, name_problem, relative_path_problem
-from sfx_pipeline.sound import SUFFIX
 
 _KNOWN = ("name", "prompt", "duration", "seed")
 

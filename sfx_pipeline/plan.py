@@ -13,10 +13,9 @@ from sfx_pipeline.errors import Problem
 from sfx_pipeline.lock import Lock, LockEntry
 from sfx_pipeline.paths import fold
 from sfx_pipeline.sound import Target
+from sfx_pipeline.states import Status
 from sfx_pipeline.untrusted import NOT_A_FILE
 
-FRESH, STALE, MODIFIED, ORPHAN, ERROR = "fresh", "stale", "modified", "orphan", "error"
-PENDING = "pending"  # stale, but its backend cannot run here: the sound it has is kept
 HAND_EDITED = "output modified by hand"
 FOREIGN = "output exists but was not written by sfx-pipeline"
 
@@ -34,7 +33,7 @@ HeldRender = Callable[[str, str, str], "str | None"]  # (output path, wanted ren
 @dataclass(frozen=True)
 class Action:
     output: str  # project-relative path of the WAV
-    status: str
+    status: Status
     reasons: tuple[str, ...] = ()
     target: Target | None = None  # what should be there (None for orphans and errors)
     entry: LockEntry | None = None  # what the lock says is there
@@ -69,12 +68,12 @@ def plan(
         claimed.add(path)
         actions.append(_asset(t, entry, disk.get(t.spec.output_path), held_render, force))
     broken = {p.file for p in problems}
-    actions += [Action("", ERROR, (p.message,), problem=p) for p in problems]
+    actions += [Action("", Status.ERROR, (p.message,), problem=p) for p in problems]
     for path, entry in sorted(lock.assets.items()):
         if path in claimed:
             continue
         if entry.descriptor in broken:
-            actions.append(Action(path, ERROR, ("its descriptor has errors: the last build is kept",), entry=entry,
+            actions.append(Action(path, Status.ERROR, ("its descriptor has errors: the last build is kept",), entry=entry,
                                   on_disk=disk.get(path)))
         else:
             actions.append(_orphan(path, entry, disk.get(path)))
@@ -110,14 +109,14 @@ def _asset(t: Target, entry: LockEntry | None, on_disk: str | None,
             # choice someone made. Only the digest the lock records for this path is ours.
             reasons.append(FOREIGN if entry is None else HAND_EDITED)
     if not reasons:
-        return Action(output, FRESH, target=t, entry=entry, on_disk=on_disk)
+        return Action(output, Status.FRESH, target=t, entry=entry, on_disk=on_disk)
     kept = not force and (HAND_EDITED in reasons or FOREIGN in reasons) or NOT_A_FILE_THERE in reasons
     if kept:
-        return Action(output, MODIFIED, tuple(reasons), t, entry, on_disk)
+        return Action(output, Status.MODIFIED, tuple(reasons), t, entry, on_disk)
     if t.pending:
         reasons.append(f"{t.pending}: the {t.backend} sound is kept until a build runs where it loads")
-        return Action(output, PENDING, tuple(reasons), t, entry, on_disk)
-    return Action(output, STALE, tuple(reasons), t, entry, on_disk)
+        return Action(output, Status.PENDING, tuple(reasons), t, entry, on_disk)
+    return Action(output, Status.STALE, tuple(reasons), t, entry, on_disk)
 
 
 def _orphan(path: str, entry: LockEntry, on_disk: str | None) -> Action:
@@ -128,7 +127,7 @@ def _orphan(path: str, entry: LockEntry, on_disk: str | None) -> Action:
         reasons.append(NOT_A_FILE_THERE)
     elif on_disk != entry.output_digest:
         reasons.append(HAND_EDITED)
-    return Action(path, ORPHAN, tuple(reasons), entry=entry, on_disk=on_disk)
+    return Action(path, Status.ORPHAN, tuple(reasons), entry=entry, on_disk=on_disk)
 
 
 _NAMED = {"prompt": "prompt changed", "seed": "seed changed", "model": "model changed",
@@ -159,7 +158,7 @@ def _dedupe(items: list[str]) -> list[str]:
 
 
 def summary(actions: list[Action]) -> dict[str, int]:
-    counts = {s: 0 for s in (FRESH, STALE, PENDING, MODIFIED, ORPHAN, ERROR)}
+    counts = {s.value: 0 for s in Status}
     for action in actions:
         counts[action.status] += 1
     return counts

@@ -21,15 +21,14 @@ from sfx_pipeline.errors import ModelUnavailable
 from sfx_pipeline.generators import Generated, Generator, Generators, Job
 from sfx_pipeline.report import Reporter
 from sfx_pipeline.sound import Target
-
-GENERATED, CACHED = "generated", "cached"
+from sfx_pipeline.states import Outcome
 
 
 @dataclass(frozen=True)
 class Produced:
     target: Target
     data: bytes | None  # the WAV, or None when this target failed
-    outcome: str = GENERATED  # generated | cached (audio or render came from the cache)
+    outcome: Outcome = Outcome.GENERATED  # or Outcome.CACHED: the audio or the render came from the cache
     batch: dict[str, Any] = field(default_factory=dict)  # how its audio was generated
     note: str = ""  # for the person building, e.g. a loudness target not reached
     error: str = ""
@@ -68,13 +67,13 @@ class Producer:
         rendered = self.cache.get("renders", t.render_key, bound("renders", t.render_key))
         if rendered is not None:
             notes = [n for n in _listed(rendered.meta.get("notes")) if isinstance(n, str)]
-            return Produced(t, rendered.data, CACHED, _table(rendered.meta.get("batch")), "; ".join(notes))
+            return Produced(t, rendered.data, Outcome.CACHED, _table(rendered.meta.get("batch")), "; ".join(notes))
         generated = self.cache.get("generations", t.generation_key, bound("generations", t.generation_key))
         if generated is not None:
             rate, samples = unpack_generation(t.generation_key, generated.data) or (0, b"")
             audio = np.frombuffer(samples, dtype="<f4")
             if np.isfinite(audio).all():  # anything else is not audio a backend made: regenerate
-                return self._render(t, audio, rate, CACHED, _table(generated.meta.get("batch")))
+                return self._render(t, audio, rate, Outcome.CACHED, _table(generated.meta.get("batch")))
         return None
 
     def _generate(self, generator: Generator, jobs: list[Job], pending: dict[str, list[Target]]) -> Iterator[Produced]:
@@ -86,7 +85,7 @@ class Producer:
                     yield from (Produced(t, None, error=done.error or "generation failed") for t in group)
                     continue
                 self._store(done)
-                yield from (self._render(t, done.audio, done.rate, GENERATED, done.info) for t in group)
+                yield from (self._render(t, done.audio, done.rate, Outcome.GENERATED, done.info) for t in group)
         finally:
             self.totals.generate_seconds += time.perf_counter() - started
         for key in [j.key for j in jobs if j.key in pending]:  # a backend that stopped early loses nothing silently
@@ -114,7 +113,7 @@ class Producer:
             self.reporter.line(f"warning: cannot write to the cache at {self.cache.root} ({self.cache.write_error}); "
                                "sounds still install, but this build caches nothing")
 
-    def _render(self, t: Target, audio: np.ndarray, rate: int, outcome: str, batch: dict[str, Any]) -> Produced:
+    def _render(self, t: Target, audio: np.ndarray, rate: int, outcome: Outcome, batch: dict[str, Any]) -> Produced:
         trace = {"seed": str(t.spec.seed), "backend": t.backend, "model": str(t.generation.get("model", "-")),
                  "generation": t.generation_key, "render": t.render_key}
         try:

@@ -16,8 +16,9 @@ from sfx_pipeline import schema
 from sfx_pipeline.config import ProjectConfig
 from sfx_pipeline.descriptor import Parsed, parse
 from sfx_pipeline.errors import Problem
+from sfx_pipeline.names import SUFFIX
 from sfx_pipeline.paths import fold
-from sfx_pipeline.sound import SUFFIX, GenerationParams, OutputParams, SoundSpec
+from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec
 from sfx_pipeline.state import StatMemo
 
 

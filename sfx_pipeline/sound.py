@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sfx_pipeline.names import SUFFIX as SUFFIX  # what makes a file a sound descriptor (names.py: no imports)
-
 
 @dataclass(frozen=True)
 class GenerationParams:

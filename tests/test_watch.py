@@ -39,7 +39,7 @@ from sfx_pipeline.cli.output import Output
 from sfx_pipeline.config import load
 from sfx_pipeline.project import Project
 from sfx_pipeline.report import QuietReporter
-from sfx_pipeline.watch.changes import CONFIG, DESCRIPTOR, FOLDER, Change, classify, paths_in
+from sfx_pipeline.watch.changes import Change, Kind, classify, paths_in
 from sfx_pipeline.watch.debounce import Debouncer
 from sfx_pipeline.watch.loop import Rebuild
 from sfx_pipeline.watch.observe import watch_plan
@@ -156,11 +156,11 @@ def config_for(root: Path, text: str = BASE_CONFIG):
 
 
 @pytest.mark.parametrize("relative, directory, expected", [
-    ("sfx/door.sfx.toml", False, Change(DESCRIPTOR, "sfx/door.sfx.toml")),
-    ("sfx/doors/wood/open.sfx.toml", False, Change(DESCRIPTOR, "sfx/doors/wood/open.sfx.toml")),
-    ("sfx-pipeline.toml", False, Change(CONFIG, "sfx-pipeline.toml")),
-    ("sfx/doors", True, Change(FOLDER, "sfx/doors")),
-    ("sfx", True, Change(FOLDER, "sfx")),  # the descriptor folder itself (made, deleted)
+    ("sfx/door.sfx.toml", False, Change(Kind.DESCRIPTOR, "sfx/door.sfx.toml")),
+    ("sfx/doors/wood/open.sfx.toml", False, Change(Kind.DESCRIPTOR, "sfx/doors/wood/open.sfx.toml")),
+    ("sfx-pipeline.toml", False, Change(Kind.CONFIG, "sfx-pipeline.toml")),
+    ("sfx/doors", True, Change(Kind.FOLDER, "sfx/doors")),
+    ("sfx", True, Change(Kind.FOLDER, "sfx")),  # the descriptor folder itself (made, deleted)
     # editors' swap, backup and probe files
     ("sfx/.door.sfx.toml.swp", False, None),
     ("sfx/door.sfx.toml~", False, None),
@@ -202,12 +202,12 @@ def test_descriptors_count_wherever_build_reads_them(tmp_path: Path) -> None:
     # a Unity-style layout: descriptors next to the sounds, the import folder inside a descriptor folder
     config = config_for(tmp_path / "game", 'import_dir = "Assets/Audio"\ndescriptor_dirs = ["Assets", "extra/sfx"]\n')
     root = str(config.root)
-    assert classify(f"{root}/Assets/Audio/door.sfx.toml", config) == Change(DESCRIPTOR, "Assets/Audio/door.sfx.toml")
+    assert classify(f"{root}/Assets/Audio/door.sfx.toml", config) == Change(Kind.DESCRIPTOR, "Assets/Audio/door.sfx.toml")
     assert classify(f"{root}/Assets/Audio/door.wav", config) is None
     assert classify(f"{root}/Assets/Audio/door.wav.meta", config) is None
     assert classify(f"{root}/Assets/Audio/doors", config, directory=True) is None  # the build makes these
-    assert classify(f"{root}/Assets/Sfx", config, directory=True) == Change(FOLDER, "Assets/Sfx")
-    assert classify(f"{root}/extra", config, directory=True) == Change(FOLDER, "extra")  # on the way to extra/sfx
+    assert classify(f"{root}/Assets/Sfx", config, directory=True) == Change(Kind.FOLDER, "Assets/Sfx")
+    assert classify(f"{root}/extra", config, directory=True) == Change(Kind.FOLDER, "extra")  # on the way to extra/sfx
     assert classify(f"{root}/other", config, directory=True) is None
 
 
@@ -351,7 +351,7 @@ def test_each_save_makes_exactly_one_rebuild(project: GameProject, style: str, o
         w.settle_down()
 
         assert w.builds == 2, [sorted(r.changes) for r in w.rebuilds]
-        assert Change(DESCRIPTOR, "sfx/door.sfx.toml") in second.changes
+        assert Change(Kind.DESCRIPTOR, "sfx/door.sfx.toml") in second.changes
         assert [(r.output, r.outcome) for r in second.report.results if r.outcome != "fresh"] == [
             ("audio/door.wav", "generated")]
         assert (rain_wav.stat().st_ino, rain_wav.stat().st_mtime_ns) == (rain_before.st_ino, rain_before.st_mtime_ns)
@@ -406,7 +406,7 @@ def test_a_config_change_replans_everything_with_the_same_generator(project: Gam
         save_by_rename(config, BASE_CONFIG + "\n[defaults.output]\nfade_out = 0.3\n")
         rebuild = w.wait_builds(2)
         w.settle_down()
-        assert w.builds == 2 and Change(CONFIG, "sfx-pipeline.toml") in rebuild.changes
+        assert w.builds == 2 and Change(Kind.CONFIG, "sfx-pipeline.toml") in rebuild.changes
         outcomes = {r.output: r.outcome for r in rebuild.report.results}
         assert outcomes == {f"audio/{n}.wav": "cached" for n in ("door", "rain", "wind")}  # re-rendered, not regenerated
         after = {p.name: p.read_bytes() for p in (project.root / "audio").glob("*.wav")}
@@ -477,7 +477,7 @@ def test_saves_during_a_long_build_make_exactly_one_more(project: GameProject) -
             project.write(f"sfx/{name}.sfx.toml", descriptor(f"{name} v2"))
             time.sleep(0.3)  # far apart: without the build these would be three batches
         project.write("sfx/door.sfx.toml", descriptor("door v3"))
-        expected = {Change(DESCRIPTOR, f"sfx/{n}.sfx.toml") for n in names[:3]}
+        expected = {Change(Kind.DESCRIPTOR, f"sfx/{n}.sfx.toml") for n in names[:3]}
         w.wait_for("the saves to be queued", lambda: w.session.loop.pending() == expected)
         assert w.builds == 0
         reporter.release.set()

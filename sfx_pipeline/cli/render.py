@@ -7,8 +7,9 @@ import re
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from sfx_pipeline.cli.output import Important
-from sfx_pipeline.plan import ERROR, FRESH, Action
+from sfx_pipeline.plan import Action
 from sfx_pipeline.report import QuietReporter, Reporter
+from sfx_pipeline.states import Outcome, Status
 
 if TYPE_CHECKING:
     from sfx_pipeline.build import Report, Result
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 Paint = Callable[[str, str], str]
 
 
-_IMPORTANT = {ERROR, "failed", "kept", "orphan", "modified"}
+_IMPORTANT = {Status.ERROR, Status.ORPHAN, Status.MODIFIED, Outcome.FAILED, Outcome.KEPT}
 
 
 def _mark(text: str, status: str) -> str:
@@ -34,10 +35,10 @@ def plural(n: int, one: str, many: str = "") -> str:
 
 def status(actions: list[Action], show_fresh: bool, paint: Paint = _plain) -> Iterator[str]:
     for a in actions:
-        if a.status == FRESH and not show_fresh:
+        if a.status == Status.FRESH and not show_fresh:
             continue
-        if a.status == ERROR and a.problem:
-            yield Important(f"{paint(f'{ERROR:9}', ERROR)} {a.problem}")
+        if a.status == Status.ERROR and a.problem:
+            yield Important(f"{paint(f'{Status.ERROR:9}', Status.ERROR)} {a.problem}")
             continue
         note = "; ".join(a.reasons)
         placeholder = " [placeholder]" if a.target and a.target.placeholder else ""
@@ -56,11 +57,11 @@ def counts_line(counts: dict[str, int]) -> str:
 
 def build(report: Report, dry_run: bool, paint: Paint = _plain, verbose: bool = False) -> Iterator[str]:
     for r in report.results:
-        if r.outcome == "fresh" and not verbose:
+        if r.outcome == Outcome.FRESH and not verbose:
             continue
         yield _mark(result_line(r, paint), r.outcome)
     for problem in report.problems:
-        yield Important(f"{paint(f'{ERROR:10}', ERROR)} {problem}")
+        yield Important(f"{paint(f'{Status.ERROR:10}', Status.ERROR)} {problem}")
     yield build_summary(report, dry_run)
 
 
@@ -84,7 +85,7 @@ def build_summary_head(report: Report, dry_run: bool) -> str:
     """The summary up to the time it took: what a replayed no-op build prints before its own time."""
     c = report.counts()
     if dry_run:
-        would = report.count("would build")
+        would = report.count(Outcome.WOULD_BUILD)
         return (f"dry run: {would} to build, {c['fresh']} fresh, {c['kept']} kept, "
                 f"{plural(c['errors'], 'error')}; nothing written")
     parts = [f"{c['installed']} installed ({c['generated']} generated, {c['reused']} from cache)", f"{c['fresh']} fresh"]
@@ -111,7 +112,7 @@ def _generated(report: Report) -> str:
     return line
 
 
-_PRODUCED = ("generated", "cached", "would build")
+_PRODUCED = (Outcome.GENERATED, Outcome.CACHED, Outcome.WOULD_BUILD)
 
 
 def new_placeholders(report: Report) -> int:

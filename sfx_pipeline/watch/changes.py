@@ -23,10 +23,15 @@ from watchdog.events import (
 )
 
 from sfx_pipeline.config import ProjectConfig
-from sfx_pipeline.names import CONFIG_NAME
-from sfx_pipeline.sound import SUFFIX
+from sfx_pipeline.names import CONFIG_NAME, SUFFIX
+from sfx_pipeline.states import StrEnum
 
-DESCRIPTOR, CONFIG, FOLDER = "descriptor", "config", "folder"
+
+class Kind(StrEnum):
+    DESCRIPTOR = "descriptor"
+    CONFIG = "config"  # sfx-pipeline.toml: everything is planned again
+    FOLDER = "folder"  # a folder that holds or leads to descriptors (made, moved, deleted)
+
 
 # Reads (opened, closed without writing) and attribute changes are left out on purpose: the
 # build itself opens every descriptor, and counting that would make each build start the next.
@@ -37,7 +42,7 @@ _FOLDER_EVENTS = {EVENT_TYPE_CREATED, EVENT_TYPE_DELETED, EVENT_TYPE_MOVED}
 
 @dataclass(frozen=True, order=True)
 class Change:
-    kind: str  # DESCRIPTOR | CONFIG | FOLDER (a folder that holds or leads to descriptors)
+    kind: Kind
     path: str  # project-relative, '/'-separated
 
 
@@ -47,15 +52,15 @@ def classify(path: str, config: ProjectConfig, directory: bool = False) -> Chang
     if rel is None:
         return None
     if rel == CONFIG_NAME:
-        return None if directory else Change(CONFIG, rel)
+        return None if directory else Change(Kind.CONFIG, rel)
     if any(part.startswith(".") for part in rel.split("/")):
         return None  # hidden: swap and temp files, .sfx-pipeline/, .git/, .godot/
     if directory:
-        return Change(FOLDER, rel) if _holds_descriptors(rel, config) else None
+        return Change(Kind.FOLDER, rel) if _holds_descriptors(rel, config) else None
     # A descriptor counts wherever `build` would read it, even inside the import folder
     # (a Unity project may keep descriptors next to its sounds); WAVs there never match.
     if rel.endswith(SUFFIX) and any(_within(rel, d) for d in config.descriptor_dirs):
-        return Change(DESCRIPTOR, rel)
+        return Change(Kind.DESCRIPTOR, rel)
     return None
 
 

@@ -18,7 +18,7 @@ from sfx_pipeline.config import ProjectConfig
 from sfx_pipeline.errors import UserError
 from sfx_pipeline.names import CONFIG_NAME
 from sfx_pipeline.project import Project
-from sfx_pipeline.watch.changes import CONFIG, FOLDER, Change
+from sfx_pipeline.watch.changes import Change, Kind
 from sfx_pipeline.watch.debounce import Debouncer
 
 # The longest a wait for the next signal may block. A lock wait without a timeout cannot
@@ -117,13 +117,13 @@ class Loop:
 
     def _handle(self, batch: frozenset[Change]) -> None:
         kinds = {c.kind for c in batch}
-        if CONFIG in kinds:
+        if Kind.CONFIG in kinds:
             if not self._reload():
                 return
         elif self._config_broken:
             self.project.reporter.line(f"not building: {CONFIG_NAME} still has errors; fix it and save it")
             return
-        if (CONFIG in kinds or FOLDER in kinds) and self.on_layout:
+        if (Kind.CONFIG in kinds or Kind.FOLDER in kinds) and self.on_layout:
             self.on_layout(self.project.config)
         self._build(batch)
 
@@ -161,7 +161,7 @@ class Loop:
 def _describe(changes: frozenset[Change]) -> str:
     if not changes:
         return "full rescan"
-    if any(c.kind == CONFIG for c in changes):
+    if any(c.kind == Kind.CONFIG for c in changes):
         return f"{CONFIG_NAME} changed: replanning everything"
     paths = sorted(c.path for c in changes)
     more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""
