@@ -266,3 +266,20 @@ def test_serve_refuses_to_start_without_a_good_token(tmp_path: Path, tiny_model:
     run = subprocess.run([*cli(), "serve", "--project", str(project), "--token-file", str(short)], env=env,
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 1 and "at least 16" in run.stderr
+
+
+def test_a_server_that_accepts_but_never_answers_times_out(project: GameProject, tiny_model: Path,
+                                                            token: str) -> None:
+    import socket
+
+    with socket.socket() as silent:  # the kernel completes connections to it; nothing ever reads or answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        use_remote(project, tiny_model, f"http://127.0.0.1:{silent.getsockname()[1]}", "timeout = 1.0")
+        project.sound("door", "door creak")
+        project.sound("blip", "ui blip", '[generation]\nbackend = "procedural"\n')
+        started = time.monotonic()
+        doc = project.build()
+        assert time.monotonic() - started < 30
+    assert [a["output"] for a in doc["assets"] if a["outcome"] == "generated"] == ["audio/blip.wav"]
+    assert "timed out" in doc["problems"][0]["message"] and doc["problems"][0]["file"] == "sfx/door.sfx.toml"

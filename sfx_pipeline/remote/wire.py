@@ -15,7 +15,6 @@ envelope (another key's, a proxy's error page) is rejected as a whole, never ins
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,11 +24,11 @@ from sfx_pipeline.hashing import digest
 from sfx_pipeline.remote.names import CLIENT_TOKEN_ENV as CLIENT_TOKEN_ENV  # re-exported
 from sfx_pipeline.remote.names import DEFAULT_PORT as DEFAULT_PORT
 from sfx_pipeline.remote.names import SERVE_TOKEN_ENV as SERVE_TOKEN_ENV
+from sfx_pipeline.untrusted import is_hex_key
 
 MAGIC = b"SFXGEN1\n"
 PROTOCOL = 1
 MAX_HEADER = 64 * 1024  # bytes of JSON before the audio; a real header is a few hundred
-KEY_PATTERN = re.compile(r"[0-9a-f]{32}")  # an xxh3-128 key; anything else never reaches a path
 
 
 
@@ -46,8 +45,9 @@ class Envelope:
     provenance: dict[str, Any] = field(default_factory=dict)  # backend, model identity, decoder, algorithm
 
 
-def is_key(text: str) -> bool:
-    return KEY_PATTERN.fullmatch(text) is not None
+def is_key(text: object) -> bool:
+    """An xxh3-128 key: anything else never reaches a path or a URL."""
+    return is_hex_key(text)
 
 
 def pack(envelope: Envelope) -> bytes:

@@ -13,6 +13,9 @@ from pathlib import Path
 
 from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.remote import wire
+from sfx_pipeline.untrusted import read_regular
+
+MAX_ENVELOPE = 256 * 1024 * 1024  # a 30 s sound at 384 kHz is 46 MB; anything near this is not ours
 
 
 class EnvelopeStore:
@@ -25,18 +28,20 @@ class EnvelopeStore:
         return self.root / key[:2] / key
 
     def has(self, key: str) -> bool:
-        return self._path(key).is_file()
+        return self.get(key) is not None  # a damaged file is no entry
 
     def get(self, key: str) -> bytes | None:
         path = self._path(key)
         try:
-            data = path.read_bytes()
+            data = read_regular(path, MAX_ENVELOPE, follow=False)  # never through a link someone put there
         except FileNotFoundError:
             return None
+        except OSError:
+            return None  # a link, a folder, a file over the limit: not an entry this store wrote
         try:
             wire.unpack(data, key)
         except wire.BadEnvelope:
-            path.unlink(missing_ok=True)  # damaged at rest: gone, so it is made again
+            path.unlink(missing_ok=True)  # damaged at rest (a regular file, checked above): gone, made again
             return None
         return data
 
