@@ -120,26 +120,57 @@ def test_auto_backend_says_once_why_it_uses_placeholders(project: GameProject) -
 
 
 def test_import_manifest_writes_descriptors(project: GameProject) -> None:
-    manifest = project.write("sfx_manifest.json", json.dumps({"effects": [
+    effects = [
         {"name": "sword_clash", "prompt": "metal swords clashing together", "duration": 2.0},
         {"name": "fire_crackle", "prompt": "campfire \"crackling\" and popping", "duration": 8},
-        {"name": "bad/name", "prompt": "x"},
+        {"name": "***", "prompt": "x"},
         {"name": "no_prompt", "duration": 2},
         {"name": "long", "prompt": "x", "duration": 99, "volume": 3},
-    ]}))
+    ]
+    manifest = project.write("sfx_manifest.json", json.dumps({"effects": effects}))
     run = project.run("import-manifest", str(manifest))
     assert run.code == 1
-    assert "wrote sfx/sword_clash.sfx.toml" in run.err and "wrote sfx/fire_crackle.sfx.toml" in run.err
-    assert "sfx_manifest.json: effects[2].name: 'bad/name' must not contain '/'" in run.err
+    assert "sfx_manifest.json: effects[2].name: '***' has no letter or digit to name a file with" in run.err
     assert "effects[3].prompt: is missing" in run.err
     assert "effects[4].duration: 99 is out of range" in run.err and "effects[4].volume: unknown key" in run.err
-    assert "2 descriptors written, 0 kept, 4 errors" in run.err
+    assert "4 errors: nothing written" in run.err
+    assert not (project.root / "sfx").exists()  # all or nothing
+    manifest = project.write("sfx_manifest.json", json.dumps({"effects": effects[:2]}))
+    run = project.run("import-manifest", str(manifest))
+    assert run.code == 0 and "wrote sfx/sword_clash.sfx.toml" in run.err and "wrote sfx/fire_crackle.sfx.toml" in run.err
+    assert "2 descriptors written, 0 kept" in run.err
     text = (project.root / "sfx/fire_crackle.sfx.toml").read_text()
-    assert 'prompt = "campfire \\"crackling\\" and popping"' in text and "duration = 8.0" in text
+    assert 'prompt = "campfire \\"crackling\\" and popping"' in text and "duration = 8" in text
     doc = json.loads(project.run("build", "--json").out)
     assert doc["counts"]["installed"] == 2 and doc["exit_code"] == 0
     # importing again keeps what exists
     assert "0 descriptors written, 2 kept" in project.run("import-manifest", str(manifest)).err
+
+
+def test_import_manifest_makes_file_names_and_takes_every_descriptor_key(project: GameProject) -> None:
+    manifest = project.write("m.json", json.dumps({"effects": [
+        {"name": "Heavy Door Slam", "prompt": "a heavy door slams", "duration": 1.5, "variations": 2,
+         "generation": {"temperature": 0.8}, "output": {"loudness": -18, "fade_out": 0.1}},
+        {"name": "wind loop", "prompt": "wind", "output": {"loop": True, "loop_crossfade": 0.2}},
+    ]}))
+    run = project.run("import-manifest", str(manifest))
+    assert run.code == 0, run.err
+    assert "name 'Heavy Door Slam' is written as 'Heavy_Door_Slam'" in run.err
+    text = (project.root / "sfx/Heavy_Door_Slam.sfx.toml").read_text()
+    assert "variations = 2" in text and "[generation]\ntemperature = 0.8" in text and "loudness = -18" in text
+    doc = project.build()
+    assert sorted(a["output"] for a in doc["assets"]) == [
+        "audio/Heavy_Door_Slam_01.wav", "audio/Heavy_Door_Slam_02.wav", "audio/wind_loop.wav"]
+
+
+def test_import_manifest_checks_what_the_descriptor_validator_checks(project: GameProject) -> None:
+    manifest = project.write("m.json", json.dumps({"effects": [
+        {"name": "ok", "prompt": "fine"},
+        {"name": "both", "prompt": "x", "output": {"loudness": -18, "peak_db": -1}},
+    ]}))
+    run = project.run("import-manifest", str(manifest))
+    assert run.code == 1 and "m.json: sfx/both.sfx.toml: output" in run.err and "nothing written" in run.err
+    assert not (project.root / "sfx/ok.sfx.toml").exists()
 
 
 def test_import_manifest_rejects_the_wrong_shape(project: GameProject) -> None:

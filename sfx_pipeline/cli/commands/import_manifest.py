@@ -22,15 +22,20 @@ def _run(args: argparse.Namespace, out: Output) -> int:
 
     project = open_project(args, out)
     result = import_manifest(args.manifest, project.config, args.into)
+    for raw, name in result.renamed:
+        out.message(f"name {raw!r} is written as {name!r} (letters, digits, _ and - make file names every OS takes)")
     for path in result.written:
         out.message(f"wrote {path}")
     for path in result.skipped:
         out.message(f"kept {path} (already exists)")
     for problem in result.problems:
         out.message(f"error: {problem}")
-    out.message(f"{plural(len(result.written), 'descriptor')} written, {len(result.skipped)} kept, "
-                f"{plural(len(result.problems), 'error')}")
-    out.emit({"written": [str(p) for p in result.written], "kept": [str(p) for p in result.skipped],
+    if result.problems:
+        out.message(f"{plural(len(result.problems), 'error')}: nothing written; fix the manifest and import it again")
+    else:
+        out.message(f"{plural(len(result.written), 'descriptor')} written, {len(result.skipped)} kept")
+    out.emit({"written": list(result.written), "kept": list(result.skipped),
+              "renamed": [{"from": raw, "to": name} for raw, name in result.renamed],
               "problems": [p.to_json() for p in result.problems]}, [])
     return Exit.ERROR if result.problems else Exit.OK
 
