@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sfx_pipeline import schema
+from sfx_pipeline import descriptor, schema
 from sfx_pipeline.config import ProjectConfig
-from sfx_pipeline import descriptor
 from sfx_pipeline.descriptor import derived_seed
 from sfx_pipeline.errors import Problem, UserError
 from sfx_pipeline.names import SUFFIX
@@ -105,7 +104,7 @@ def _descriptor(file: str, i: int, effect: Any, result: Imported, seen: set[str]
     elif name and name.casefold() in seen:
         checker.add(["effects", i, "name"], f"{raw!r} appears twice (as a file name, {name!r})", "names must be unique")
     result.problems.extend(checker.problems)
-    if checker.problems:
+    if checker.problems or not isinstance(raw, str):
         return None
     seen.add(name.casefold())
     if name != raw:
@@ -138,7 +137,7 @@ def _validate(texts: dict[str, str], config: ProjectConfig, file: str) -> list[P
     problems = []
     with tempfile.TemporaryDirectory() as scratch:
         where = dataclasses.replace(config, root=Path(scratch))
-        for i, (relative, text) in enumerate(texts.items()):
+        for relative, text in texts.items():
             path = Path(scratch) / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
