@@ -28,7 +28,8 @@ from sfx_pipeline.names import LOCK_NAME
 from sfx_pipeline.paths import fold
 from sfx_pipeline.plan import Action
 from sfx_pipeline.produce import Producer
-from sfx_pipeline.project import Project, Survey, check_selection, selected
+from sfx_pipeline.project import Project, Survey
+from sfx_pipeline.selection import check_selection, selected
 from sfx_pipeline.sound import Target
 from sfx_pipeline.state import MAX_OUTPUT_BYTES, clear_in_the_way, make_state_dir
 from sfx_pipeline.states import Outcome, Status

@@ -7,7 +7,6 @@ the AudioGen model stays loaded between rebuilds.
 
 from __future__ import annotations
 
-import fnmatch
 import gc
 import time
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from sfx_pipeline import engines, noop, scan
 from sfx_pipeline import lock as lock_mod
 from sfx_pipeline.audio.provenance import render_key_in
 from sfx_pipeline.cache import Cache
-from sfx_pipeline.errors import Problem, UserError
+from sfx_pipeline.errors import Problem
 from sfx_pipeline.generators import Generators
 from sfx_pipeline.names import CONFIG_NAME
 from sfx_pipeline.plan import Action, plan
@@ -133,26 +132,3 @@ def paused_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def selected(action: Action, patterns: list[str]) -> bool:
-    """--only: match the asset name, its output path or its descriptor path."""
-    if not patterns:
-        return True
-    names = [action.output]
-    if action.target:
-        names += [action.target.spec.name, action.target.spec.descriptor]
-    elif action.entry:
-        names += [action.entry.name, action.entry.descriptor]
-    return any(fnmatch.fnmatchcase(n, p) for n in names for p in patterns)
-
-
-def check_selection(actions: list[Action], patterns: list[str]) -> None:
-    """An --only pattern that matches nothing is a typo far more often than a wish to do
-    nothing: stop and say so, as `cargo build -p` does for an unknown package."""
-    unmatched = [p for p in patterns if not any(selected(a, [p]) for a in actions)]
-    if unmatched:
-        listed = ", ".join(repr(p) for p in unmatched)
-        raise UserError(f"--only {listed} matches no asset",
-                        "a pattern is a glob over the asset name, its output path or its descriptor path, "
-                        "e.g. 'door*' or 'sfx/ui/*'; `sfx-pipeline status --all` lists them")

@@ -17,7 +17,7 @@ def _arguments(p: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace, out: Output) -> int:
     from sfx_pipeline.cli import render
     from sfx_pipeline.plan import summary
-    from sfx_pipeline.project import check_selection, selected
+    from sfx_pipeline.selection import check_selection, selected
 
     survey = open_project(args, out).survey()
     check_selection(survey.actions, args.only)
