@@ -18,9 +18,6 @@ from sfx_pipeline.paths import relative_path_problem
 from sfx_pipeline.tomlfile import read_toml
 from sfx_pipeline.untrusted import normal_relative
 
-LEVEL_KEYS = ("gain_db", "peak_db", "loudness")  # one way to set the level per layer
-LEVEL_CLASH = ("sets more than one of gain_db, peak_db and loudness",
-               "keep one: gain_db for a fixed gain, peak_db for the sample peak, loudness for LUFS")
 CACHE_ENV = "SFX_PIPELINE_CACHE"
 
 # Where WAVs land when the config does not say: inside each engine's asset tree.
@@ -82,9 +79,9 @@ def load(root: Path) -> ProjectConfig:
             _check_relative(checker, ["descriptor_dirs", i], folder)
     for table, key in (("generator", "url"), ("cache", "remote")):
         _check_url(checker, [table, key], data[table].get(key) if isinstance(data.get(table), dict) else None)
-    level = [k for k in LEVEL_KEYS if k in data.get("defaults", {}).get("output", {})]
+    level = [k for k in schema.LEVEL_KEYS if k in data.get("defaults", {}).get("output", {})]
     if len(level) > 1:
-        checker.add(["defaults", "output", level[1]], *LEVEL_CLASH)
+        checker.add(["defaults", "output", level[1]], *schema.LEVEL_CLASH)
     if isinstance(data.get("cache_dir"), str):
         _check_cache_dir(checker, root, data["cache_dir"])
     if checker.problems:

@@ -15,7 +15,7 @@ from typing import Any
 import xxhash
 
 from sfx_pipeline import schema
-from sfx_pipeline.config import LEVEL_CLASH, LEVEL_KEYS, ProjectConfig
+from sfx_pipeline.config import ProjectConfig
 from sfx_pipeline.errors import Problem
 from sfx_pipeline.names import CONFIG_NAME, SUFFIX
 from sfx_pipeline.paths import name_problem, relative_path_problem
@@ -147,7 +147,7 @@ class _Resolver:
         out = merged["output"]
         level = _level([layer.get("output", {}) for layer in layers])
         if level is None:
-            self.checker.add(where + ["output"], *LEVEL_CLASH)
+            self.checker.add(where + ["output"], *schema.LEVEL_CLASH)
             return None
         origin = _origin(layers[:2], ("loop", "fade_in", "fade_out", "loop_crossfade"))
         if out["loop"] and (out["fade_in"] or out["fade_out"]):
@@ -215,7 +215,7 @@ def _origin(own: list[dict[str, Any]], keys: tuple[str, ...]) -> str:
 def _level(layers: list[dict[str, Any]]) -> dict[str, float] | None:
     """The most specific layer that sets a level key decides; None if it sets two."""
     for layer in layers:
-        chosen = {k: float(layer[k]) for k in LEVEL_KEYS if k in layer}
+        chosen = {k: float(layer[k]) for k in schema.LEVEL_KEYS if k in layer}
         if len(chosen) > 1:
             return None
         if chosen:

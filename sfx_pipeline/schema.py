@@ -58,6 +58,11 @@ GENERATION = Table(
     "What changes the generated audio.",
 )
 
+# [output] sets the level one way per layer (a descriptor, its file's shared keys, the defaults).
+LEVEL_KEYS = ("gain_db", "peak_db", "loudness")  # one way to set the level per layer
+LEVEL_CLASH = ("sets more than one of gain_db, peak_db and loudness",
+               "keep one: gain_db for a fixed gain, peak_db for the sample peak, loudness for LUFS")
+
 OUTPUT = Table(
     {
         "path": Key(str, "Output file relative to the import folder, e.g. \"ui/click.wav\"."),
