@@ -3,7 +3,6 @@ prints them (stdout) or, under --json, prints the document instead."""
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from sfx_pipeline.cli.output import Important
@@ -136,8 +135,6 @@ def build_json(report: Report, reporter: Reporter) -> dict[str, object]:
     }
 
 
-_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
-
 
 def size(n: float) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
@@ -145,12 +142,3 @@ def size(n: float) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
     return str(n)
-
-
-def parse_size(text: str) -> int:
-    from sfx_pipeline.errors import UserError
-
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*", text.upper())
-    if not match:
-        raise UserError(f"--max-size {text!r} is not a size", "write it like 500M or 2G")
-    return int(float(match.group(1)) * _UNITS[match.group(2)])

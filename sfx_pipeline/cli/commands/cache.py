@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import re
 from typing import TYPE_CHECKING
 
 from sfx_pipeline.cli.command import Command
 from sfx_pipeline.cli.context import open_project
 from sfx_pipeline.cli.output import Output
+from sfx_pipeline.errors import UserError
 
 if TYPE_CHECKING:
     from sfx_pipeline.cache import Cache
@@ -45,8 +47,19 @@ def _gc_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-size", default="2G", help="keep the cache under this size, e.g. 500M, 2G (default 2G)")
 
 
+def parse_size(text: str) -> int:
+    """--max-size: 500M, 2G, 1.5GiB... in bytes (powers of 1024)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*", text.upper())
+    if not match:
+        raise UserError(f"--max-size {text!r} is not a size", "write it like 500M or 2G")
+    return int(float(match.group(1)) * _UNITS[match.group(2)])
+
+
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
 def _gc(args: argparse.Namespace, out: Output) -> int:
-    from sfx_pipeline.cli.render import parse_size, plural, size
+    from sfx_pipeline.cli.render import plural, size
 
     removed, freed = _cache(args, out).gc(parse_size(args.max_size))
     out.emit({"removed": removed, "freed_bytes": freed}, [f"removed {plural(removed, 'entry', 'entries')}, "
