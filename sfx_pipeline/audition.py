@@ -25,7 +25,7 @@ from sfx_pipeline.produce import Producer
 from sfx_pipeline.project import Project
 from sfx_pipeline.schema import suggest
 from sfx_pipeline.sound import SoundSpec
-from sfx_pipeline.tomlfile import read_toml
+from sfx_pipeline.tomlfile import read_toml, with_int
 
 FOLDER = "sfx-audition"
 TAKES_FILE = "takes.json"
@@ -133,20 +133,11 @@ def _write_seed(path: Path, spec: SoundSpec, seed: int, config: ProjectConfig) -
     doc, problems = read_toml(path, spec.descriptor)
     if doc is None:
         raise UserError(f"{spec.descriptor} cannot be read: {problems[0]}")
-    where = _entry_path(spec.entry)
-    lines = path.read_bytes().decode("utf-8").splitlines(keepends=True)  # bytes: keep \r\n as written
-    found = doc.locate(where + ["seed"])
-    if found:
-        number = found[0] - 1
-        lines[number] = re.sub(r"(seed\s*=\s*)\d+", rf"\g<1>{seed}", lines[number], count=1)
-    else:
-        after = doc.locate(where + ["prompt"])
-        if after is None:
-            raise UserError(f"cannot find where to put the seed in {spec.descriptor}", f"add seed = {seed} by hand")
-        newline = "\r\n" if lines[after[0] - 1].endswith("\r\n") else "\n"  # keep a Windows file's endings
-        lines.insert(after[0], f"seed = {seed}{newline}")
     original = path.read_bytes()
-    write_atomic(path, "".join(lines).encode("utf-8"))
+    edited = with_int(original, doc, _entry_path(spec.entry), "seed", seed, after="prompt")
+    if edited is None:
+        raise UserError(f"cannot find where to put the seed in {spec.descriptor}", f"add seed = {seed} by hand")
+    write_atomic(path, edited)
     check = [s for s in descriptor.parse(path, config).specs if s.name == spec.name]
     if not check or check[0].seed != seed:
         write_atomic(path, original)  # leave the file as it was rather than half-edited

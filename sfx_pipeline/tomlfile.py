@@ -87,6 +87,24 @@ def _unquote(text: str) -> str:
     return text.strip().strip("\"'")
 
 
+def with_int(text: bytes, doc: TomlDoc, table: list[str | int], key: str, value: int, after: str) -> bytes | None:
+    """`text` (the bytes `doc` was parsed from) with `key = value` in `table`: the line that
+    sets it edited in place, or a new line after the one that sets `after`; every other byte
+    as it was, a Windows file's line endings included. None when neither key is in the table."""
+    lines = text.decode("utf-8").splitlines(keepends=True)
+    found = doc.locate([*table, key])
+    if found:
+        number = found[0] - 1
+        lines[number] = re.sub(rf"({re.escape(key)}\s*=\s*)\d+", rf"\g<1>{value}", lines[number], count=1)
+        return "".join(lines).encode("utf-8")
+    before = doc.locate([*table, after])
+    if before is None:
+        return None
+    newline = "\r\n" if lines[before[0] - 1].endswith("\r\n") else "\n"
+    lines.insert(before[0], f"{key} = {value}{newline}")
+    return "".join(lines).encode("utf-8")
+
+
 def read_toml(path: Path, shown_as: str) -> tuple[TomlDoc | None, list[Problem]]:
     """Parse `path`; on failure return the problems, each naming `shown_as`."""
     try:
