@@ -283,3 +283,29 @@ def test_a_server_that_accepts_but_never_answers_times_out(project: GameProject,
         assert time.monotonic() - started < 30
     assert [a["output"] for a in doc["assets"] if a["outcome"] == "generated"] == ["audio/blip.wav"]
     assert "timed out" in doc["problems"][0]["message"] and doc["problems"][0]["file"] == "sfx/door.sfx.toml"
+
+
+
+def test_a_long_lived_process_picks_the_server_up_when_it_starts(project: GameProject, tiny_model: Path, token: str,
+                                                                 tmp_path: Path) -> None:
+    """As `watch` does: one Project, so one backend object, build after build."""
+    from sfx_pipeline.build import Options, build
+    from sfx_pipeline.project import Project
+    from sfx_pipeline.remote.backend import ASK_AGAIN_AFTER
+    from sfx_pipeline.report import QuietReporter
+
+    port = free_port()
+    use_remote(project, tiny_model, f"http://127.0.0.1:{port}")
+    project.sound("door", "door creak")
+    session = Project(project.root, QuietReporter())
+    report = build(session, Options())
+    failed_at = time.monotonic()
+    assert "cannot reach the server" in report.problems[0].message
+    server = Serve(tmp_path / "late", tiny_model, port=port)
+    try:
+        server.wait_ready()
+        time.sleep(max(0.0, ASK_AGAIN_AFTER - (time.monotonic() - failed_at)))  # the failure is trusted this long
+        report = build(session, Options())
+    finally:
+        server.stop()
+    assert not report.problems and report.count("generated") == 1

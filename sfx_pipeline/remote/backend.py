@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from sfx_pipeline.report import Reporter
 DEFAULT_TIMEOUT = 300.0  # seconds to wait for one sound: the server may be busy with others' work first
 PROBE = Retry(attempts=1)  # `auto` asks once: a laptop offline must not wait before building placeholders
 PLANNING = Retry(attempts=2)  # asking what the server serves: one retry, then plan with what it said last
+ASK_AGAIN_AFTER = 5.0  # seconds a failure, or planning from memory, is trusted before the server is asked again
 SERVE_FIX = "start `sfx-pipeline serve` on the GPU machine, or check [generator] url"
 
 
@@ -122,6 +124,8 @@ class RemoteGenerator:
     def __init__(self, ctx: Context, model: str, identity: str | None = None) -> None:
         self.ctx, self.model = ctx, model
         self._info: ServerInfo | None = None
+        self._live = False  # _info came from the server now, not from memory
+        self._asked_at = 0.0  # time.monotonic() of the last answer or failure
         self._failure: ModelUnavailable | None = None
         self._keyer: Any = None  # the AudioGen backend pinned to the server's model and decoder
         self._down = ""  # why the server stopped answering during this build
@@ -130,8 +134,12 @@ class RemoteGenerator:
     # planning ----------------------------------------------------------------------------
 
     def info(self) -> ServerInfo:
-        """What the server serves; asked once per process, and a failure is remembered too, so
-        a build with a hundred remote sounds and no server waits for one answer, not a hundred."""
+        """What the server serves. A live answer holds for the process (`watch` included) until
+        the server shows it changed; a failure, or planning from memory, holds for a few
+        seconds: a build with a hundred remote sounds and no server waits for one answer, not
+        a hundred, and the next build of a `watch` session asks again."""
+        if (self._failure is not None or not self._live) and time.monotonic() - self._asked_at > ASK_AGAIN_AFTER:
+            self._forget()
         if self._failure is not None:
             raise self._failure
         if self._info is None:
@@ -143,8 +151,14 @@ class RemoteGenerator:
             except ModelUnavailable as exc:
                 self._failure = exc
                 raise
+            finally:
+                self._asked_at = time.monotonic()
             self._info = info
         return self._info
+
+    def _forget(self) -> None:
+        """Ask the server again at the next question."""
+        self._info, self._live, self._failure, self._keyer, self._down = None, False, None, None, ""
 
     @property
     def version(self) -> str:
@@ -190,6 +204,7 @@ class RemoteGenerator:
             self.ctx.reporter.line(f"remote: {self._down}; planning with the model it last served "
                                    f"({known.identity}); sounds not in a cache will fail")
             return known
+        self._live = True
         _remember(self.ctx.cache_dir, info)
         self.ctx.reporter.line(f"remote: {url} serves {info.model} ({info.decoder} decoder)")
         return info
@@ -211,6 +226,8 @@ class RemoteGenerator:
             reporter.done()
             client.abort()  # an interrupted build: threads blocked in reads return now
             pool.shutdown(wait=True, cancel_futures=True)
+            if self._down:  # it went away during the build: the next build asks again
+                self._live, self._asked_at = False, time.monotonic()
 
     def _one(self, client: Client, job: Job) -> Generated:
         if self._down:
@@ -222,6 +239,8 @@ class RemoteGenerator:
             with self._lock:
                 self._down = self._down or f"the server at {client.base_url} stopped answering ({exc})"
             return Generated(job, None, 0, error=f"{self._down}; {SERVE_FIX}")
+        if response.status == 409:  # it serves another model or decoder now: plan again next build
+            self._live = False
         if response.status != 200:
             return Generated(job, None, 0, error=f"the server at {client.base_url} answered {response.status}: "
                                                  f"{response.error()}")
@@ -235,6 +254,7 @@ class RemoteGenerator:
         made_by = envelope.provenance
         info = self.info()
         if (made_by.get("model"), made_by.get("algorithm")) != (info.identity, self.version):
+            self._live = False  # plan again next build
             return Generated(job, None, 0, error=f"the server now runs {made_by.get('model')} "
                                                  f"({made_by.get('algorithm')}), not the model this build planned "
                                                  "with; build again")
