@@ -192,8 +192,8 @@ SMOKE_FIX = ('try [generator] decoder = "audiocraft" to tell whether the fast de
 def _generate_one(settings: dict[str, Any], cache_dir: Path, reporter: Any) -> Any:
     from sfx_pipeline import schema
     from sfx_pipeline.descriptor import GenerationParams, OutputParams, SoundSpec
-    from sfx_pipeline.generators import Context, Job
     from sfx_pipeline.generators.audiogen.backend import AudioGenGenerator
+    from sfx_pipeline.generators.base import Context, Job
 
     defaults = schema.defaults(schema.GENERATION)
     generation = GenerationParams(*(defaults[k] for k in ("temperature", "top_k", "top_p", "cfg_coef")))

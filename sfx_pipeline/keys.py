@@ -13,7 +13,7 @@ from sfx_pipeline.hashing import key_of
 from sfx_pipeline.sound import SoundSpec, Target
 
 if TYPE_CHECKING:
-    from sfx_pipeline.generators import Generator
+    from sfx_pipeline.generators.base import Generator
     from sfx_pipeline.lock import LockEntry
 
 RENDER_VERSION = "2"  # bump when the render stage's output changes for the same inputs

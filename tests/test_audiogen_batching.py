@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sfx_pipeline.generators import Job
 from sfx_pipeline.generators.audiogen.batching import frames_for, plan_batches
+from sfx_pipeline.generators.base import Job
 from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec
 
 

@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sfx_pipeline.generators import Context, Generated, Job
 from sfx_pipeline.generators.audiogen.backend import AudioGenGenerator
 from sfx_pipeline.generators.audiogen.fast.decoder import FastDecoder
 from sfx_pipeline.generators.audiogen.fast.jobs import request_for
 from sfx_pipeline.generators.audiogen.fast.scheduler import Request
+from sfx_pipeline.generators.base import Context, Generated, Job
 from sfx_pipeline.remote import wire
 from sfx_pipeline.remote.http import Client, Retry, Unreachable
 from sfx_pipeline.report import QuietReporter

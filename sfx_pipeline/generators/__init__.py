@@ -1,4 +1,4 @@
-"""Generator backends: a Protocol, a registry dict, and how `auto` picks one.
+"""Generator backends: a registry dict, and how `auto` picks one (the Protocol is in `base`).
 
 A backend turns jobs (a spec and its generation key) into raw float32 mono audio at its
 own rate. It owns batching because only it knows what can share a batch and how much fits
@@ -9,59 +9,18 @@ install finished assets while the rest are still generating.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable
 
+# The backend interface lives in `base`; re-exported here for the registry's callers.
+from sfx_pipeline.generators.base import Context, Generated, Generator, Job
 from sfx_pipeline.report import Reporter
 
-if TYPE_CHECKING:  # numpy costs a tenth of a second to import: planning never needs it
-    import numpy as np
-
+if TYPE_CHECKING:
     from sfx_pipeline.sound import SoundSpec
 
-
-@dataclass(frozen=True)
-class Job:
-    spec: SoundSpec
-    key: str  # the generation key: backends derive per-batch seeds from these
-
-
-@dataclass
-class Generated:
-    job: Job
-    audio: np.ndarray | None  # float32, 1-D, at `rate`; None when this job failed
-    rate: int
-    error: str = ""
-    info: dict[str, Any] = field(default_factory=dict)  # batch facts recorded in the lock
-
-
-class Generator(Protocol):
-    name: str  # registry name; part of the generation key
-    version: str  # algorithm version; part of the generation key
-    placeholder: bool  # True for sounds meant to be replaced by a real model's
-
-    def key_fields(self, spec: SoundSpec) -> dict[str, Any]:
-        """What besides prompt and seed changes this backend's output for `spec`."""
-        ...
-
-    def identity(self) -> str:
-        """What besides the spec and `version` its output depends on (the model's weights); may be ""."""
-        ...
-
-    def reproducibility(self) -> str:
-        """One sentence for the lock: what makes a rebuild give the same audio."""
-        ...
-
-    def run(self, jobs: Sequence[Job], reporter: Reporter) -> Iterator[Generated]:
-        ...
-
-
-@dataclass(frozen=True)
-class Context:
-    settings: dict[str, Any]  # the project's [generator] table
-    cache_dir: Path  # for what a backend wants to remember between runs (model fingerprints)
-    reporter: Reporter
+__all__ = ["AUTO_ORDER", "FALLBACK", "REGISTRY", "Context", "Factory", "Generated", "Generator", "Generators", "Job",
+           "Unavailable"]
 
 
 # Factories import their heavy modules lazily, so the CLI starts without torch.

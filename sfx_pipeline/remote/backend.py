@@ -27,7 +27,7 @@ from typing import Any
 from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.descriptor import SoundSpec
 from sfx_pipeline.errors import ModelUnavailable
-from sfx_pipeline.generators import Context, Generated, Job
+from sfx_pipeline.generators.base import Context, Generated, Job
 from sfx_pipeline.keys import generation_fields
 from sfx_pipeline.remote import wire
 from sfx_pipeline.remote.http import DEFAULT_RETRY, Client, Retry, Unreachable

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sfx_pipeline.generators import Generated, Job
 from sfx_pipeline.generators.audiogen.batching import FRAME_RATE
+from sfx_pipeline.generators.base import Generated, Job
 from sfx_pipeline.report import Reporter
 
 STATS_WINDOW = 60.0  # seconds of history behind the audio-seconds-per-second gauge

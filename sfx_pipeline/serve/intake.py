@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sfx_pipeline import schema
-from sfx_pipeline.generators import Job
 from sfx_pipeline.generators.audiogen.batching import FRAME_RATE
+from sfx_pipeline.generators.base import Job
 from sfx_pipeline.hashing import key_of
 from sfx_pipeline.keys import generation_fields
 from sfx_pipeline.remote import wire

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sfx_pipeline.config import ProjectConfig, find_root, load
 from sfx_pipeline.errors import UserError
-from sfx_pipeline.generators import Context
+from sfx_pipeline.generators.base import Context
 from sfx_pipeline.remote.wire import SERVE_TOKEN_ENV
 from sfx_pipeline.report import Reporter
 from sfx_pipeline.serve.engine import Engine

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sfx_pipeline.generators import Generated, Job
+from sfx_pipeline.generators.base import Generated, Job
 from sfx_pipeline.remote import wire
 from sfx_pipeline.serve.engine import Engine, Ticket
 from sfx_pipeline.serve.intake import Refusal, job_from

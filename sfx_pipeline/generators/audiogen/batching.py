@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import xxhash
 
 from sfx_pipeline.descriptor import SoundSpec
-from sfx_pipeline.generators import Job
+from sfx_pipeline.generators.base import Job
 
 FRAME_RATE = 50  # AudioGen's EnCodec: 16 kHz, hop 320
 

@@ -10,7 +10,7 @@ import os
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from sfx_pipeline.generators import Generated, Job
+from sfx_pipeline.generators.base import Generated, Job
 from sfx_pipeline.generators.procedural import VERSION
 from sfx_pipeline.report import Reporter
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from sfx_pipeline.generators import Generated, Job
+from sfx_pipeline.generators.base import Generated, Job
 from sfx_pipeline.generators.audiogen.batching import asset_seed, params_of
 from sfx_pipeline.generators.audiogen.loading import Loaded
 from sfx_pipeline.report import Reporter
