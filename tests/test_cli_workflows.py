@@ -126,3 +126,25 @@ def test_init_unity_lays_out_what_the_editor_scripts_need(tmp_path: Path, capsys
     assert "wrote Assets/Audio/SFX/" in capsys.readouterr().err
     assert main(["hook", "install", "unity", "-C", str(game)]) == 0  # no build needed first
     assert (game / "Assets/Editor/SfxPipeline").is_dir()
+
+
+@pytest.mark.parametrize("engine", ["godot", "unity", "generic"])
+def test_the_template_is_taplo_clean_and_shows_loops_and_loudness(tmp_path: Path, engine: str) -> None:
+    import sys
+    import tomllib
+
+    from sfx_pipeline.audio.wav import decode
+
+    game = tmp_path / "game"
+    assert main(["init", "-q", "--engine", engine, str(game)]) == 0
+    config = tomllib.loads((game / "sfx-pipeline.toml").read_text(encoding="utf-8"))
+    assert config["generator"]["decoder"] == "fast"  # every key spelled out, as the README promises
+    taplo = shutil.which("taplo", path=str(Path(sys.executable).parent)) or shutil.which("taplo")
+    if taplo:  # the formatter the editors that read our schema use
+        check = subprocess.run([taplo, "fmt", "--check"], cwd=game, capture_output=True, text=True)
+        assert check.returncode == 0, check.stderr
+    rain = tomllib.loads((game / "sfx/ambience/rain_on_roof.sfx.toml").read_text(encoding="utf-8"))
+    assert rain["output"]["loop"] is True and rain["output"]["loudness"] == -20.0
+    assert main(["build", "-q", "-C", str(game), "--only", "rain_on_roof"]) == 0
+    wav = next(game.rglob("rain_on_roof.wav"))
+    assert decode(wav.read_bytes()).loops  # the loop points are in the file
