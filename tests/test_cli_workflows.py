@@ -131,6 +131,7 @@ def test_init_unity_lays_out_what_the_editor_scripts_need(tmp_path: Path, capsys
 @pytest.mark.parametrize("engine", ["godot", "unity", "generic"])
 def test_the_template_is_taplo_clean_and_shows_loops_and_loudness(tmp_path: Path, engine: str) -> None:
     import sys
+
     import tomllib
 
     from sfx_pipeline.audio.wav import decode
