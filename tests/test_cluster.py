@@ -2,7 +2,7 @@
 proxy on 127.0.0.1, used by a build exactly as a laptop uses `sfx-pipeline serve`.
 
 Opt-in by installing Ray (`pip install "sfx-pipeline[cluster]"`): it is a large download that
-CI does not take; where it is installed this test runs (about 25 s on a 2-core VM)."""
+CI does not take; where it is installed this test runs (25 s to 2 min on a busy 2-core VM)."""
 
 from __future__ import annotations
 
