@@ -11,7 +11,7 @@ import re
 import unicodedata
 from pathlib import Path, PurePosixPath
 
-_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 _BAD_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 MAX_NAME = 120
 
@@ -32,7 +32,7 @@ def name_problem(name: str) -> str | None:
     if name.endswith((".", " ")) or name.startswith(" "):
         return "must not start with a space or end with a dot or space (Windows drops them)"
     stem = name.split(".")[0]
-    if stem.lower() in _WINDOWS_RESERVED:  # the caller has named `name` already: say it once
+    if stem.lower() in WINDOWS_RESERVED:  # the caller has named `name` already: say it once
         return ("is a reserved device name on Windows" if stem == name
                 else f"starts with {stem!r}, a reserved device name on Windows")
     if len(name) > MAX_NAME:

@@ -17,6 +17,8 @@ def selected(action: Action, patterns: list[str]) -> bool:
         names += [action.target.spec.name, action.target.spec.descriptor]
     elif action.entry:
         names += [action.entry.name, action.entry.descriptor]
+    if action.problem:  # a descriptor with errors is selected by its path, so --only shows them
+        names.append(action.problem.file)
     return any(fnmatch.fnmatchcase(n, p) for n in names for p in patterns)
 
 
