@@ -1,10 +1,19 @@
-"""No-op builds at scale, and a first build, with the procedural generator.
+"""No-op `status` and `build` as a user pays for them: whole processes, against a bare parse.
 
-Prints one table. The reference is a bare loop that only reads and parses every
-descriptor with tomllib: a no-op `status` or `build` cannot do less than that, and the
-aim is to stay within 1.5x of it (outputs are checked by stat, not by hashing).
+A pre-build hook, a pre-commit hook and an editor's build button each start a process, so
+each run here is one: `python -m sfx_pipeline status`, `build` and `build --dry-run --json`
+on a project where nothing changed, against `python -c` that only imports tomllib and
+parses every descriptor (what any tool that reads the descriptors pays at the least). The
+aim: a no-op within 0.5x of the bare parse. Every figure is the median of --repeat runs:
+wall seconds, CPU seconds (user + system, of that process) and its peak memory.
 
-    python bench/noop_build.py [--descriptors 5000] [--first 200] [--repeat 5]
+Then the same at several project sizes, to show the no-op stays linear, and a first build
+of --first procedural sounds on one thread and on all of them.
+
+    python bench/noop_build.py [--descriptors 5000] [--sizes 1000,5000,20000,50000] [--repeat 7] [--first 200]
+
+Every descriptor describes the same sound under its own name (a no-op never looks at the
+audio), so setting a project up synthesizes one sound and installs it N times.
 """
 
 from __future__ import annotations
@@ -13,104 +22,153 @@ import argparse
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-try:
-    import tomllib
-except ImportError:  # Python 3.10
-    import tomli as tomllib
-
-from sfx_pipeline.build import Options, build
-from sfx_pipeline.generators.procedural import backend as procedural
-from sfx_pipeline.project import Project
-from sfx_pipeline.report import QuietReporter
+# Nothing of sfx_pipeline is imported here: every build and every measured run is its own
+# process. (A child's peak memory as the OS reports it starts from this process's size at
+# the fork, so this one stays small.)
 
 FIRST_BUILD_DURATIONS = (0.5, 1.0, 2.0, 4.0)  # one-shots to ambiences, as a game has them
 PROMPTS = ["heavy rain on a roof", "footsteps on gravel", "wooden door creaking", "coin pickup", "laser shot",
            "glass shattering", "campfire crackling", "wind howling", "sword clash", "engine idling"]
 
+# The yardstick, as its own process: find every descriptor and parse it, nothing else.
+BARE_PARSE = """
+import os, sys, tomllib
+def walk(folder):
+    for entry in os.scandir(folder):
+        if entry.is_dir():
+            yield from walk(entry.path)
+        elif entry.name.endswith(".sfx.toml"):
+            yield entry.path
+for path in sorted(walk(sys.argv[1])):
+    with open(path, "rb") as stream:
+        tomllib.loads(stream.read().decode("utf-8"))
+"""
 
-def make_project(root: Path, count: int, durations: tuple[float, ...] = (0.5,)) -> Path:
+
+def make_project(root: Path, count: int, durations: tuple[float, ...] = (0.5,), same_sound: bool = False) -> Path:
     root.mkdir(parents=True)
     (root / "sfx-pipeline.toml").write_text('import_dir = "audio"\n[generator]\nbackend = "procedural"\n')
     for i in range(count):
         folder = root / "sfx" / f"group_{i // 100:03d}"
         folder.mkdir(parents=True, exist_ok=True)
+        prompt = PROMPTS[0] if same_sound else f"{PROMPTS[i % len(PROMPTS)]} {i}"
+        seed = 1 if same_sound else i
         (folder / f"sound_{i:05d}.sfx.toml").write_text(
-            f'prompt = "{PROMPTS[i % len(PROMPTS)]} {i}"\nduration = {durations[i % len(durations)]}\nseed = {i}\n\n'
+            f'prompt = "{prompt}"\nduration = {durations[i % len(durations)]}\nseed = {seed}\n\n'
             '[output]\nfade_out = 0.05\n')
     return root
 
 
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    peak_mib: float
+
+
+def run_once(argv: list[str]) -> Run:
+    """One whole process: wall time around it, and its own CPU time and peak memory (wait4)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if hasattr(os, "wait4"):
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+        per_mib = 1024 * 1024 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB elsewhere
+        return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / per_mib)
+    proc.wait()  # Windows: wall time only
+    return Run(time.perf_counter() - started, float("nan"), float("nan"))
+
+
+def median_run(argv: list[str], repeat: int) -> Run:
+    run_once(argv)  # warm-up: file cache, and the snapshot settled after the build
+    runs = [run_once(argv) for _ in range(repeat)]
+    return Run(*(statistics.median(getattr(r, f) for r in runs) for f in ("wall", "cpu", "peak_mib")))
+
+
+def cli(root: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "sfx_pipeline", *args, "--project", str(root)]
+
+
+def bare(root: Path) -> list[str]:
+    return [sys.executable, "-c", BARE_PARSE, str(root / "sfx")]
+
+
 def first_build(root: Path, cache: Path, workers: int) -> float:
-    """A first build into an empty cache and an empty output folder."""
-    os.environ["SFX_PIPELINE_CACHE"] = str(cache)
+    """A first build into an empty cache and an empty output folder, with `workers` threads."""
     for leftover in (root / "audio", root / ".sfx-pipeline", root / "sfx-pipeline.lock"):
         if leftover.is_dir():
             shutil.rmtree(leftover)
         else:
             leftover.unlink(missing_ok=True)
-    saved, procedural.WORKERS = procedural.WORKERS, workers
-    try:
-        return timed(lambda: build(Project(root, QuietReporter()), Options()))
-    finally:
-        procedural.WORKERS = saved
-
-
-def bare_parse(root: Path) -> float:
+    code = ("import sys; from sfx_pipeline.generators.procedural import backend; "
+            f"backend.WORKERS = {workers}; from sfx_pipeline.cli import main; sys.exit(main(sys.argv[1:]))")
     started = time.perf_counter()
-    for path in sorted((root / "sfx").rglob("*.sfx.toml")):
-        tomllib.loads(path.read_bytes().decode("utf-8"))
+    subprocess.run([sys.executable, "-c", code, "build", "--project", str(root)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, CACHE_ENV: str(cache)})
     return time.perf_counter() - started
 
 
-def timed(step) -> float:
-    started = time.perf_counter()
-    step()
-    return time.perf_counter() - started
+def set_up(root: Path, count: int) -> Path:
+    make_project(root, count, same_sound=True)
+    subprocess.run(cli(root, "build"), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return root
 
 
-def median_of(repeat: int, step) -> float:
-    return statistics.median(timed(step) for _ in range(repeat))
+CACHE_ENV = "SFX_PIPELINE_CACHE"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--descriptors", type=int, default=5000)
-    parser.add_argument("--first", type=int, default=200)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--sizes", default="", help="comma-separated project sizes for the scaling table")
+    parser.add_argument("--first", type=int, default=200, help="sounds in the first-build table (0: skip it)")
+    parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {sys.platform}; "
+          f"whole processes, median of {args.repeat} runs\n")
     with tempfile.TemporaryDirectory() as tmp:
-        big = make_project(Path(tmp) / "big", args.descriptors)
-        small = make_project(Path(tmp) / "small", args.first, FIRST_BUILD_DURATIONS)
-
-        first_count = args.first
-        threaded = first_build(small, Path(tmp) / "cache-threaded", procedural.WORKERS)
-        sequential = first_build(small, Path(tmp) / "cache-sequential", 1)
-
-        os.environ["SFX_PIPELINE_CACHE"] = str(Path(tmp) / "cache")
-        setup = timed(lambda: build(Project(big, QuietReporter()), Options()))
-        time.sleep(2.1)  # past the racy-timestamp window, as any later build would be
-
-        rows = [
-            ("bare tomllib parse", median_of(args.repeat, lambda: bare_parse(big))),
-            ("no-op status", median_of(args.repeat, lambda: Project(big, QuietReporter()).survey())),
-            ("no-op build", median_of(args.repeat, lambda: build(Project(big, QuietReporter()), Options()))),
-        ]
-    base = rows[0][1]
-    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; median of {args.repeat} runs\n")
-    print(f"| step ({args.descriptors} descriptors) | seconds | x bare parse |")
-    print("|---|---|---|")
-    for label, seconds in rows:
-        print(f"| {label} | {seconds:.3f} | {seconds / base:.2f} |")
-    print(f"\n| first build, {first_count} procedural sounds of 0.5 to 4 s | seconds | ms a sound |")
-    print("|---|---|---|")
-    print(f"| one thread | {sequential:.2f} | {sequential / first_count * 1000:.1f} |")
-    print(f"| {procedural.WORKERS} threads | {threaded:.2f} | {threaded / first_count * 1000:.1f} |")
-    print(f"\nfirst build of the {args.descriptors}: {setup:.1f} s")
+        os.environ[CACHE_ENV] = str(Path(tmp) / "cache")
+        floor = median_run([sys.executable, "-c", "pass"], args.repeat)
+        root = set_up(Path(tmp) / "main", args.descriptors)
+        base = median_run(bare(root), args.repeat)
+        rows = [("bare tomllib parse (process start included)", base)]
+        rows += [(f"no-op `{' '.join(cmd)}`", median_run(cli(root, *cmd), args.repeat))
+                 for cmd in (("status",), ("build",), ("build", "--dry-run", "--json"))]
+        print(f"| {args.descriptors} descriptors | wall s | x bare | cpu s | x bare | peak MiB |")
+        print("|---|---|---|---|---|---|")
+        for label, r in rows:
+            print(f"| {label} | {r.wall:.3f} | {r.wall / base.wall:.2f} | {r.cpu:.3f} | {r.cpu / base.cpu:.2f} "
+                  f"| {r.peak_mib:.1f} |")
+        print(f"\n(`python -c pass` alone: {floor.wall:.3f} s wall, {floor.cpu:.3f} s cpu, {floor.peak_mib:.1f} MiB; "
+              "no peak below this process's own size at the fork can show)")
+        shutil.rmtree(root)
+        if args.sizes:
+            print("\n| descriptors | no-op status wall s | cpu s | peak MiB | bare parse wall s | cpu s | peak MiB "
+                  "| x bare (cpu) |")
+            print("|---|---|---|---|---|---|---|---|")
+            for size in (int(s) for s in args.sizes.split(",")):
+                scaled = set_up(Path(tmp) / f"size-{size}", size)
+                noop, parse = median_run(cli(scaled, "status"), args.repeat), median_run(bare(scaled), args.repeat)
+                print(f"| {size} | {noop.wall:.3f} | {noop.cpu:.3f} | {noop.peak_mib:.1f} | {parse.wall:.3f} "
+                      f"| {parse.cpu:.3f} | {parse.peak_mib:.1f} | {noop.cpu / parse.cpu:.2f} |", flush=True)
+                shutil.rmtree(scaled)
+        if args.first:
+            small = make_project(Path(tmp) / "first", args.first, FIRST_BUILD_DURATIONS)
+            cores = os.cpu_count() or 1
+            threaded = first_build(small, Path(tmp) / "cache-threaded", cores)
+            sequential = first_build(small, Path(tmp) / "cache-sequential", 1)
+            print(f"\n| first build, {args.first} procedural sounds of 0.5 to 4 s | seconds | ms a sound |")
+            print("|---|---|---|")
+            print(f"| one thread | {sequential:.2f} | {sequential / args.first * 1000:.1f} |")
+            print(f"| {cores} threads | {threaded:.2f} | {threaded / args.first * 1000:.1f} |")
     return 0
 
 

@@ -223,15 +223,8 @@ def _same_content(root: str, snap: dict[str, Any], seen: dict[str, int]) -> bool
 def _settle(root: str, snap: dict[str, Any]) -> None:
     """The racy files hold what the plan read and are now too old for an edit to hide behind
     an unchanged stat: from here on their stat is enough (git refreshes its index the same way)."""
-    from pathlib import Path
-
-    from sfx_pipeline.atomic import write_atomic
-
     snap["racy"] = {}
-    try:
-        write_atomic(Path(root, STATE_DIR, SNAPSHOT), json.dumps(snap).encode(), durable=False)
-    except OSError:
-        pass  # a read-only checkout: checking by content again next time is only slower
+    _keep(os.path.join(root, STATE_DIR, SNAPSHOT), json.dumps(snap))  # (if it fails: checked by content again)
 
 
 # replaying --------------------------------------------------------------------------------
@@ -251,17 +244,11 @@ def _replay(root: str, snap: dict[str, Any], request: dict[str, Any], started: f
 def _status(root: str, snap: dict[str, Any], request: dict[str, Any]) -> int:
     status = snap["status"]
     if request.get("json"):
-        details = _details(root, snap)
-        if details is None:
-            raise ValueError("details do not match the snapshot")
-        print(json.dumps({"counts": status["counts"], "assets": details["status"]}, indent=2))
+        _print_json(root, snap, "status", lambda details: {"counts": status["counts"], "assets": details["status"]})
         return int(status["exit"])
     lines = status["lines"]
     if request.get("all"):
-        details = _details(root, snap)
-        if details is None:
-            raise ValueError("details do not match the snapshot")
-        lines = details["status_lines"]
+        lines = _details(root, snap)["status_lines"]
     print("\n".join([*lines, status["summary"]]))
     return int(status["exit"])
 
@@ -269,17 +256,51 @@ def _status(root: str, snap: dict[str, Any], request: dict[str, Any]) -> int:
 def _build(root: str, snap: dict[str, Any], key: str, request: dict[str, Any], started: float) -> int:
     build = snap[key]
     if request.get("json"):
-        details = _details(root, snap)
-        if details is None:
-            raise ValueError("details do not match the snapshot")
-        doc = {"counts": build["counts"], "seconds": round(time.perf_counter() - started, 3),
-               "audio_seconds_generated": 0.0, "assets": details[key], "problems": details["problems"],
-               "messages": [], "exit_code": build["exit"]}  # a no-op says nothing while it works
-        print(json.dumps(doc, indent=2))
+        def document(details: dict[str, Any]) -> dict[str, Any]:
+            return {"counts": build["counts"], "seconds": _SECONDS, "audio_seconds_generated": 0.0,
+                    "assets": details[key], "problems": details["problems"],
+                    "messages": [], "exit_code": build["exit"]}  # a no-op says nothing while it works
+
+        _print_json(root, snap, key, document, round(time.perf_counter() - started, 3))
         return int(build["exit"])
     summary = build["head"] + (build["tail"] % (time.perf_counter() - started) if build["tail"] else "")
     print("\n".join([*build["lines"], summary]))
     return int(build["exit"])
+
+
+_SECONDS = -1.5  # stands for the run's own time in a rendered document; no other value is negative
+
+
+def _print_json(root: str, snap: dict[str, Any], variant: str, document: Any, seconds: float = 0.0) -> None:
+    """Print a command's --json document. Rendered with indent=2 (pure-Python json, the slow
+    part) on its first replay, then kept as text beside the snapshot for the next ones."""
+    path = os.path.join(root, STATE_DIR, f"noop-{variant}.txt")
+    try:
+        with open(path, encoding="utf-8") as stream:
+            header, text = stream.read().split("\n", 1)
+        ident, cut = header.rsplit(" ", 1)
+        if ident != snap["details"]:
+            raise ValueError("rendered for another snapshot")
+    except (OSError, ValueError):
+        text = json.dumps(document(_details(root, snap)), indent=2)
+        cut = str(text.find(f'"seconds": {_SECONDS}'))
+        _keep(path, f"{snap['details']} {cut}\n{text}")
+    at = int(cut)
+    if at >= 0:
+        marker = f'"seconds": {_SECONDS}'
+        text = text[:at] + f'"seconds": {json.dumps(seconds)}' + text[at + len(marker):]
+    print(text)
+
+
+def _keep(path: str, text: str) -> None:
+    from pathlib import Path
+
+    from sfx_pipeline.atomic import write_atomic
+
+    try:
+        write_atomic(Path(path), text.encode("utf-8"), durable=False)
+    except OSError:
+        pass  # rendered again next time
 
 
 def _coloured() -> bool:
@@ -288,7 +309,9 @@ def _coloured() -> bool:
     return use_color("auto", sys.stdout)
 
 
-def _details(root: str, snap: dict[str, Any]) -> dict[str, Any] | None:
+def _details(root: str, snap: dict[str, Any]) -> dict[str, Any]:
     with open(os.path.join(root, STATE_DIR, DETAILS), "rb") as stream:
         details = json.loads(stream.read())
-    return details if isinstance(details, dict) and details.get("id") == snap["details"] else None
+    if not isinstance(details, dict) or details.get("id") != snap["details"]:
+        raise ValueError("the details belong to another snapshot")
+    return details
