@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from filelock import FileLock, Timeout
-
 from sfx_pipeline import lock as lock_mod
 from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.audio.provenance import made_by_us
@@ -27,7 +25,6 @@ from sfx_pipeline.lock import LockEntry
 from sfx_pipeline.names import LOCK_NAME
 from sfx_pipeline.paths import fold
 from sfx_pipeline.plan import Action
-from sfx_pipeline.produce import Producer
 from sfx_pipeline.project import Project, Survey
 from sfx_pipeline.selection import check_selection, selected
 from sfx_pipeline.sound import Target
@@ -111,6 +108,8 @@ def build(project: Project, options: Options) -> Report:
 @contextmanager
 def holding_build_lock(project: Project) -> Iterator[None]:
     """Hold the project's build lock, so a hook, `watch` and `accept` never interleave writes."""
+    from filelock import FileLock, Timeout  # imported here: a plan alone (status, a no-op) holds no lock
+
     guard = FileLock(str(_guard_path(project.config)))
     try:
         guard.acquire(timeout=1)
@@ -288,6 +287,8 @@ class Builder:
 
     def _build(self, actions: list[Action]) -> None:
         by_output = {a.target.spec.output_path: (a, a.target) for a in actions if a.target is not None}
+        from sfx_pipeline.produce import Producer  # numpy and the renderer: only when there is audio to make
+
         producer = Producer(self.project.cache, self.project.generators, self.project.reporter)
         first = len(self.report.results)
         try:

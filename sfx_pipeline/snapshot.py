@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from sfx_pipeline import noop
 from sfx_pipeline.atomic import write_atomic
@@ -72,16 +72,18 @@ def _inputs(project: Project, parsed: Parsed, lock: Lock, lock_stat: list[int] |
     files: dict[str, list[int] | None] = {}
     racy: dict[str, str] = {}
 
-    def add(key: str, stat: list[int] | None, content_digest: str | None) -> None:
+    def add(key: str, stat: list[int] | None, content_digest: str | Callable[[], str] | None) -> None:
         files[key] = stat
         if stat is not None and stat[1] >= racy_after:
+            if callable(content_digest):
+                content_digest = content_digest()  # only for racy files: a big lock takes time to write out
             if not content_digest:
                 raise Unsure(key)
             racy[key] = content_digest
 
     add(CONFIG_NAME, project.config_stat, config.source_digest)
     # The lock's canonical text: equal bytes on disk mean the same lock (a racy check only)
-    add(LOCK_NAME, lock_stat, digest(lock.to_json().encode("utf-8")))
+    add(LOCK_NAME, lock_stat, lambda: digest(lock.to_json().encode("utf-8")))
     for output, seen in project.digests.observed.items():
         add(output, seen[0] if seen else None, seen[1] if seen else None)
     elsewhere: dict[str, list[int] | None] = {}  # absolute paths outside the project

@@ -81,7 +81,8 @@ def depth(value: Any, limit: int = MAX_DEPTH) -> int:
             deepest = max(deepest, level)
             if deepest > limit:
                 return deepest
-            todo.extend((child, level) for child in item)
+            # Only containers go on the stack: a lock of 5,000 sounds holds some 250,000 scalars.
+            todo.extend((child, level) for child in item if isinstance(child, (dict, list)))
     return deepest
 
 
