@@ -36,6 +36,9 @@ from sfx_pipeline.untrusted import NOT_A_FILE, read_regular, removable_sidecar, 
 _DRY_RUN = {Status.FRESH: Outcome.FRESH, Status.STALE: Outcome.WOULD_BUILD, Status.PENDING: Outcome.KEPT,
             Status.MODIFIED: Outcome.KEPT, Status.ERROR: Outcome.ERROR}
 _LOCK_FLUSH_SECONDS = 1.0  # rewrite the lock at most this often while building
+# ... and at most this share of the build's time: writing out a lock of 20,000 sounds takes
+# over a second, and rewriting it every second made a big first build quadratic.
+_LOCK_FLUSH_SHARE = 0.1
 
 
 @dataclass
@@ -165,6 +168,7 @@ class Builder:
         # The lock may spell a path in other case (written on Windows); keep one spelling.
         self._spelling = {fold(path): path for path in self.lock.assets}
         self._last_flush = time.monotonic()
+        self._flush_cost = 0.0  # seconds the last lock write took
         self._dirty = survey.lock.rewrite  # paths respelled: write them in normal form
         self._targets_on_disk: set[tuple[int, int]] | None = None
         self.changed = False  # did this build write, install or remove anything?
@@ -354,9 +358,9 @@ class Builder:
 
     def _flush(self, force: bool = False) -> None:
         now = time.monotonic()
-        if self._dirty and (force or now - self._last_flush >= _LOCK_FLUSH_SECONDS):
+        wait = max(_LOCK_FLUSH_SECONDS, self._flush_cost / _LOCK_FLUSH_SHARE)
+        if self._dirty and (force or now - self._last_flush >= wait):
             self.lock.assets = dict(sorted(self.lock.assets.items()))
-            self._last_flush = now
             try:
                 self.changed = True
                 lock_mod.save(self.project.config.lock_path, self.lock)
@@ -366,6 +370,9 @@ class Builder:
                         LOCK_NAME, "", f"cannot be written: {exc.strerror or exc}",
                         "free some space and build again: the WAVs installed now are recognised then"))
                 return
+            finally:
+                self._last_flush = time.monotonic()
+                self._flush_cost = self._last_flush - now
             self._dirty = False
 
     def _result(self, a: Action, outcome: Outcome, message: str = "") -> None:
