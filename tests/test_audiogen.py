@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import GameProject, use_audiogen
 
 from sfx_pipeline.audio.wav import decode
 from support import random_checkpoint
+from support.project import GameProject, use_audiogen
 
 
 def test_builds_real_wavs_in_batches_and_reuses_the_cache(project: GameProject, tiny_model: Path) -> None:

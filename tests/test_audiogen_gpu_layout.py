@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 import torch
-from conftest import GameProject, use_audiogen
 from test_fast_decoder import PROMPTS, SMALL, audiocraft_streamed
 
 from sfx_pipeline.audio.wav import decode
@@ -28,6 +27,7 @@ from sfx_pipeline.generators.audiogen.fast.decoder import FastDecoder
 from sfx_pipeline.generators.audiogen.fast.scheduler import Request
 from sfx_pipeline.report import QuietReporter
 from support import random_checkpoint
+from support.project import GameProject, use_audiogen
 
 # Teacher-forced guided logits of the fast decoder against audiocraft's streaming forward,
 # both in the float16 layout. fp16 holds |logit| ~8 to 1/128 (one ulp, 0.0078); the two

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import GameProject
 
 from sfx_pipeline.audio import provenance
 from sfx_pipeline.audio.wav import decode
+from support.project import GameProject
 
 
 def test_audition_renders_distinct_takes_where_the_engine_cannot_see_them(project: GameProject) -> None:

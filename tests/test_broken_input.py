@@ -8,9 +8,9 @@ import os
 import stat
 
 import pytest
-from conftest import GameProject
 
 from sfx_pipeline.audio.wav import decode
+from support.project import GameProject
 
 fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
 

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import GameProject
 
 from sfx_pipeline.audio.wav import decode
 from sfx_pipeline.cli import main
+from support.project import GameProject
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import GameProject
 
 from sfx_pipeline.cli import main, parser
 from sfx_pipeline.cli.commands import COMMANDS
 from sfx_pipeline.cli.exits import MEANING, Exit
 from sfx_pipeline.cli.output import use_color
+from support.project import GameProject
 
 
 def run_in(cwd: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -7,9 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import GameProject
 
 from sfx_pipeline.cli import main
+from support.project import GameProject
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")

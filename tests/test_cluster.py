@@ -11,8 +11,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import GameProject, use_audiogen
 from servers import TOKEN, free_port, http
+
+from support.project import GameProject, use_audiogen
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
                                 reason='Ray is not installed: pip install "sfx-pipeline[cluster]" to run this test')

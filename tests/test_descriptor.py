@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import GameProject
 
 from sfx_pipeline import config as config_mod
 from sfx_pipeline.descriptor import derived_seed, parse
 from sfx_pipeline.scan import load_all
+from support.project import GameProject
 
 
 def parsed(project: GameProject, relative: str, text: str):

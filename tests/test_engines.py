@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 
 import yaml
-from conftest import GameProject
 
 from sfx_pipeline.engines.unity import ADPCM, COMPRESSED_IN_MEMORY, DECOMPRESS_ON_LOAD, STREAMING, guid_for
+from support.project import GameProject
 
 UNITY = """\
 engine = "unity"

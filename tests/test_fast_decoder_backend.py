@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import torch
 import xxhash
-from conftest import GameProject, use_audiogen
 
 from sfx_pipeline.audio.wav import decode
 from sfx_pipeline.generators.audiogen.fast.decoder import FastDecoder
+from support.project import GameProject, use_audiogen
 
 
 def seed_of(entry: dict) -> int:

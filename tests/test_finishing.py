@@ -9,13 +9,13 @@ import math
 import numpy as np
 import pyloudnorm
 import pytest
-from conftest import GameProject
 
 from sfx_pipeline.audio import loudness
 from sfx_pipeline.audio.render import render
 from sfx_pipeline.audio.wav import decode
 from sfx_pipeline.generators.procedural import synthesize
 from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec
+from support.project import GameProject
 
 RATE = 48000
 

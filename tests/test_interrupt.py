@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import GameProject
 
 from sfx_pipeline.audio.wav import decode
 from sfx_pipeline.hashing import digest
+from support.project import GameProject
 
 
 def start_build(root: Path) -> subprocess.Popen:

@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import GameProject, Run
 
 from sfx_pipeline import noop
 from sfx_pipeline.cli import main
+from support.project import GameProject, Run
 
 HOUR_NS = 3600 * 10**9
 SNAPSHOT = Path(".sfx-pipeline") / noop.SNAPSHOT

@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import GameProject, use_audiogen
 from servers import TOKEN, Serve, cli, free_port, http
 
 from sfx_pipeline.hashing import key_of
 from sfx_pipeline.remote import wire
+from support.project import GameProject, use_audiogen
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="the server tests signal processes the POSIX way")
 

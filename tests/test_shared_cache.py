@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import GameProject
 from servers import Nginx, free_port, nginx_binary
 
 from sfx_pipeline.remote import wire
+from support.project import GameProject
 
 pytestmark = pytest.mark.skipif(nginx_binary() is None,
                                 reason="nginx is not installed (Debian: apt-get install nginx; .ci/run installs it)")

@@ -10,10 +10,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import GameProject
 
 from sfx_pipeline.audio.wav import decode
 from sfx_pipeline.hashing import digest
+from support.project import GameProject
 
 GODOT = 'engine = "godot"\nimport_dir = "audio/sfx"\n[generator]\nbackend = "procedural"\n'
 

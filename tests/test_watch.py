@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
-from conftest import CONFIG as BASE_CONFIG
-from conftest import GameProject
 from watchdog.events import (
     DirModifiedEvent,
     DirMovedEvent,
@@ -44,6 +42,8 @@ from sfx_pipeline.watch.debounce import Debouncer
 from sfx_pipeline.watch.loop import Rebuild
 from sfx_pipeline.watch.observe import watch_plan
 from sfx_pipeline.watch.session import Session, Settings
+from support.project import CONFIG as BASE_CONFIG
+from support.project import GameProject
 
 TIMEOUT = 30.0  # for states we expect; generous so a loaded CI machine never flakes
 POLL = 0.05  # the polling observer's interval in these tests
