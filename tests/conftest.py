@@ -34,3 +34,19 @@ def project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> GameProject:
     root.mkdir()
     (root / "sfx-pipeline.toml").write_text(CONFIG, encoding="utf-8")
     return GameProject(root, capsys)
+
+
+# End-to-end tests drive a project on disk through the real CLI, or load an AudioGen model;
+# the rest test the pure parts directly. `pytest -m "not e2e"` runs only the fast ones.
+_E2E_FIXTURES = {"project", "tiny_model"}
+# Modules whose every test starts a server, a process, a file watcher or a torch model.
+_E2E_MODULES = {"test_audiogen", "test_audiogen_gpu_layout", "test_audiogen_memory", "test_cluster",
+                "test_fast_decoder", "test_fast_decoder_backend", "test_gpu_check", "test_interrupt",
+                "test_serve", "test_serve_engine", "test_shared_cache", "test_watch"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.module.__name__.rpartition(".")[2] if getattr(item, "module", None) else ""
+        if module in _E2E_MODULES or _E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
