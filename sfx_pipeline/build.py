@@ -30,7 +30,7 @@ from sfx_pipeline.selection import check_selection, selected
 from sfx_pipeline.sound import Target
 from sfx_pipeline.state import MAX_OUTPUT_BYTES, clear_in_the_way, make_state_dir
 from sfx_pipeline.states import Outcome, Status
-from sfx_pipeline.untrusted import NOT_A_FILE, read_regular, removable_sidecar, writable_output
+from sfx_pipeline.untrusted import NOT_A_FILE, drop_leftover_temps, read_regular, removable_sidecar, writable_output
 
 # What --dry-run reports for each planned status (orphans depend on --prune).
 _DRY_RUN = {Status.FRESH: Outcome.FRESH, Status.STALE: Outcome.WOULD_BUILD, Status.PENDING: Outcome.KEPT,
@@ -181,6 +181,7 @@ class Builder:
             if self.options.dry_run:
                 self._dry_run(todo)
             else:
+                drop_leftover_temps(self.project.root, {a.output for a in self.survey.actions if a.output})
                 self._settle(todo)
                 self._build([a for a in todo if a.status == Status.STALE])
         finally:

@@ -24,6 +24,9 @@ from sfx_pipeline.tomlfile import TomlDoc, read_toml
 from sfx_pipeline.untrusted import MAX_OUTPUT_PATH, normal_relative
 
 BUILTIN_LEVEL = {"peak_db": -1.0}
+# What one file may expand to: far more than a hand-written file holds, and small enough
+# that a hostile one (10,000 inline sounds of 99 variations each) cannot stall a build.
+MAX_ASSETS_PER_FILE = 1000
 
 # The value types are re-exported for the AudioGen backend and doctor, which still import them from here.
 __all__ = ["BUILTIN_LEVEL", "GenerationParams", "OutputParams", "Parsed", "SoundSpec", "derived_seed", "parse"]
@@ -70,6 +73,11 @@ class _Resolver:
             self._file_level_rules(data)
         else:
             entries = [([], data, {})]
+        assets = sum(entry.get("variations", shared.get("variations", 1)) for _, entry, shared in entries)
+        if assets > MAX_ASSETS_PER_FILE:
+            self.checker.add([], f"describes {assets} sounds (variations included), over the {MAX_ASSETS_PER_FILE} "
+                             "one file may hold", "split it into several descriptors")
+            return Parsed(problems=self.checker.problems)
         specs = [spec for where, entry, shared in entries for spec in self._sound(where, entry, shared)]
         if self.checker.problems:
             return Parsed(problems=self.checker.problems)

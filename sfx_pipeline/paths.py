@@ -11,7 +11,11 @@ import re
 import unicodedata
 from pathlib import Path, PurePosixPath
 
-WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+# Device names Windows reserves, with or without an extension: "Naming Files, Paths, and
+# Namespaces" (learn.microsoft.com) lists CON, PRN, AUX, NUL, COM0-9, LPT0-9 and the
+# superscript digits ¹²³; CreateFile's documentation adds the console's CONIN$ and CONOUT$.
+WINDOWS_RESERVED = {"con", "prn", "aux", "nul", "conin$", "conout$",
+                    *(f"{port}{i}" for port in ("com", "lpt") for i in [*"0123456789", "¹", "²", "³"])}
 _BAD_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 MAX_NAME = 120
 
@@ -32,7 +36,9 @@ def name_problem(name: str) -> str | None:
     if name.endswith((".", " ")) or name.startswith(" "):
         return "must not start with a space or end with a dot or space (Windows drops them)"
     stem = name.split(".")[0]
-    if stem.lower() in WINDOWS_RESERVED:  # the caller has named `name` already: say it once
+    # Windows drops spaces before the dot (`con .x` is `con`); the caller has named `name`
+    # already, so the message says it once
+    if stem.rstrip(" ").lower() in WINDOWS_RESERVED:
         return ("is a reserved device name on Windows" if stem == name
                 else f"starts with {stem!r}, a reserved device name on Windows")
     if len(name) > MAX_NAME:

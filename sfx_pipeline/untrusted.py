@@ -18,6 +18,7 @@ any bytes, any file type and any link there. The rules kept here:
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -129,6 +130,34 @@ def writable_output(root: Path, relative: str) -> Path:
         if not last and not stat.S_ISDIR(st.st_mode):
             raise Refused(f"{shown} is not a folder")
     return path
+
+
+# `atomic.write_atomic`'s temp files: "." + target name + "." + mkstemp's 8 random characters
+# + ".tmp". Only those of files a build writes (WAVs, Unity .meta files, the lock) match.
+_LEFTOVER = re.compile(r"^\..+\.(wav|meta|lock)\.[a-z0-9_]{8}\.tmp$", re.IGNORECASE)
+
+
+def drop_leftover_temps(root: Path, outputs: set[str]) -> int:
+    """Remove temp files a killed build left beside outputs and the lock (the engines could
+    import them). Called while holding the project's build lock, so no writer is alive."""
+    folders = {root} | {root.joinpath(*o.split("/")[:-1]) for o in outputs}
+    removed = 0
+    for folder in folders:
+        real = os.path.normpath(os.path.join(os.path.realpath(root), os.path.relpath(folder, root)))
+        if os.path.realpath(folder) != real:
+            continue  # a linked folder on the way: never delete through it
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if _LEFTOVER.match(entry.name) and entry.is_file(follow_symlinks=False):
+                try:
+                    os.unlink(entry.path)
+                    removed += 1
+                except OSError:
+                    pass
+    return removed
 
 
 def removable_sidecar(path: Path) -> bool:

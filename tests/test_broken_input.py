@@ -255,3 +255,45 @@ def test_fades_from_the_config_defaults_name_the_config(project: GameProject) ->
     good_and(project)
     run = project.run("status")
     assert run.code == 1 and "[defaults.output] of sfx-pipeline.toml" in run.out + run.err
+
+
+# 16. what one file may expand to ---------------------------------------------------------------
+
+
+def test_one_file_may_not_expand_to_more_than_a_thousand_sounds(project: GameProject) -> None:
+    good_and(project)
+    sounds = "".join(f'[[sound]]\nname = "s{i}"\nprompt = "x"\n' for i in range(101))
+    project.write("sfx/huge.sfx.toml", "variations = 10\n" + sounds)
+    run = project.run("build")
+    clean(run)
+    assert run.code == 1 and "describes 1010 sounds" in run.out + run.err
+    assert_door_built(project)
+
+
+# 18. leftovers and names -----------------------------------------------------------------------
+
+
+def test_temp_files_a_killed_build_left_are_removed_by_the_next(project: GameProject) -> None:
+    good_and(project)
+    project.build()
+    left = [project.root / "audio/.door.wav.k2j4_9xq.tmp", project.root / ".sfx-pipeline.lock.abcd1234.tmp"]
+    mine = project.root / "audio/.notes.txt.abcd1234.tmp"  # not a name a build writes: not ours
+    for path in [*left, mine]:
+        path.write_bytes(b"half")
+    project.build()
+    assert not any(p.exists() for p in left) and mine.exists()
+
+
+@pytest.mark.parametrize("name", ["CONIN$", "conout$", "COM¹", "LPT²", "con .x", "com0", "LPT3.wav"])
+def test_windows_device_names_are_refused(project: GameProject, name: str) -> None:
+    project.write("sfx/x.sfx.toml", f'name = "{name}"\nprompt = "x"\n')
+    run = project.run("status")
+    assert run.code == 1 and "reserved device name on Windows" in run.out + run.err
+
+
+def test_names_that_differ_only_in_unicode_normal_form_collide(project: GameProject) -> None:
+    nfc, nfd = "caf\u00e9", "cafe\u0301"
+    project.write("sfx/a.sfx.toml", f'name = "{nfc}"\nprompt = "x"\n')
+    project.write("sfx/b.sfx.toml", f'name = "{nfd}"\nprompt = "y"\n')
+    run = project.run("status")
+    assert run.code == 1 and "would all write" in run.out + run.err
