@@ -30,7 +30,14 @@ from sfx_pipeline.selection import check_selection, selected
 from sfx_pipeline.sound import Target
 from sfx_pipeline.state import MAX_OUTPUT_BYTES, clear_in_the_way, make_state_dir
 from sfx_pipeline.states import Outcome, Status
-from sfx_pipeline.untrusted import NOT_A_FILE, drop_leftover_temps, read_regular, removable_sidecar, writable_output
+from sfx_pipeline.untrusted import (
+    NOT_A_FILE,
+    Refused,
+    drop_leftover_temps,
+    read_regular,
+    removable_sidecar,
+    writable_output,
+)
 
 # What --dry-run reports for each planned status (orphans depend on --prune).
 _DRY_RUN = {Status.FRESH: Outcome.FRESH, Status.STALE: Outcome.WOULD_BUILD, Status.PENDING: Outcome.KEPT,
@@ -143,6 +150,8 @@ def _guard_path(config: ProjectConfig) -> Path:
     damaged), in the temp folder under a name derived from the project's path."""
     path = config.state_dir / "build.lock"
     try:
+        if os.path.islink(path) or os.path.lexists(path) and not os.path.isfile(path):
+            raise Refused(f"{path} is not a regular file")  # opening a FIFO to write would wait forever
         if not os.path.islink(config.state_dir):
             make_state_dir(config.state_dir)
             with open(path, "a"):

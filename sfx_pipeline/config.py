@@ -74,9 +74,12 @@ def load(root: Path) -> ProjectConfig:
     data = doc.data
     if isinstance(data.get("import_dir"), str):
         _check_relative(checker, ["import_dir"], data["import_dir"])
-    for i, folder in enumerate(data.get("descriptor_dirs") or []):
+    folders = data.get("descriptor_dirs")
+    for i, folder in enumerate(folders if isinstance(folders, list) else []):
         if isinstance(folder, str):
             _check_relative(checker, ["descriptor_dirs", i], folder)
+    if checker.problems:  # the checks below read values the schema has vouched for
+        raise ConfigError(checker.problems)
     for table, key in (("generator", "url"), ("cache", "remote")):
         _check_url(checker, [table, key], data[table].get(key) if isinstance(data.get(table), dict) else None)
     level = [k for k in schema.LEVEL_KEYS if k in data.get("defaults", {}).get("output", {})]
