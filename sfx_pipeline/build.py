@@ -21,6 +21,7 @@ from sfx_pipeline.audio.provenance import made_by_us
 from sfx_pipeline.config import ProjectConfig
 from sfx_pipeline.errors import Problem
 from sfx_pipeline.hashing import digest
+from sfx_pipeline.journal import Journal
 from sfx_pipeline.lock import LockEntry
 from sfx_pipeline.names import LOCK_NAME
 from sfx_pipeline.paths import fold
@@ -178,7 +179,8 @@ class Builder:
         self._spelling = {fold(path): path for path in self.lock.assets}
         self._last_flush = time.monotonic()
         self._flush_cost = 0.0  # seconds the last lock write took
-        self._dirty = survey.lock.rewrite  # paths respelled: write them in normal form
+        self._dirty = survey.lock.rewrite  # paths respelled, a journal folded in: write them
+        self._journal = Journal(project.config.state_dir)
         self._targets_on_disk: set[tuple[int, int]] | None = None
         self.changed = False  # did this build write, install or remove anything?
 
@@ -196,6 +198,7 @@ class Builder:
         finally:
             if not self.options.dry_run:
                 self._flush(force=True)
+                self._journal.close(folded=not self._dirty)
                 self.project.save_memos(self.project.digests)
         self.report.seconds = time.perf_counter() - start
         return self.report
@@ -360,7 +363,8 @@ class Builder:
         if self.lock.assets.get(path) != entry:
             self.lock.assets[path] = entry
             self._dirty = True
-            self._flush()
+            if not self._journal.record(path, entry):
+                self._flush()  # no journal here: rewrite the lock now and then instead
 
     def _forget(self, output: str) -> None:
         if self.lock.assets.pop(output, None) is not None:

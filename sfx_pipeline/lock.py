@@ -113,6 +113,15 @@ def _add(lock: Lock, written: str, value: Any) -> None:
     """One asset of the file, checked before anything can act on it. A path that is not a
     .wav inside the project (a bad merge, or a pull request listing `project.godot` so that
     `--prune` would delete it) refuses the whole file: no entry of it is trusted then."""
+    path, entry = checked_entry(written, value)
+    if path in lock.assets:
+        raise ValueError(f"asset {written!r} is another spelling of {path!r}")
+    lock.rewrite |= path != written
+    lock.assets[path] = entry
+
+
+def checked_entry(written: str, value: Any) -> tuple[str, LockEntry]:
+    """(the path in normal form, the entry) from untrusted JSON; ValueError says what is wrong."""
     path = normal_output(written)
     why = check_dict(value, _FIELDS)
     if path is None:
@@ -123,12 +132,9 @@ def _add(lock: Lock, written: str, value: Any) -> None:
         why = "batch must be an object"
     elif why is None and not isinstance(value.get("accepted", False), bool):
         why = "accepted must be true or false"
-    elif why is None and path in lock.assets:
-        why = f"is another spelling of {path!r}"
     if why is not None or path is None:  # (a None path always has its why)
         raise ValueError(f"asset {written!r} {why}")
-    lock.rewrite |= path != written
-    lock.assets[path] = LockEntry(**value)
+    return path, LockEntry(**value)
 
 
 def save(path: Path, lock: Lock) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sfx_pipeline import config as config_mod
-from sfx_pipeline import engines, noop, scan
+from sfx_pipeline import engines, journal, noop, scan
 from sfx_pipeline import lock as lock_mod
 from sfx_pipeline.audio.provenance import render_key_in
 from sfx_pipeline.cache import Cache
@@ -75,6 +75,7 @@ class Project:
         lock_stat = noop.stat_of(str(self.config.lock_path))  # stat before reading, as for every input
         parsed = scan.load_all(self.config, self.parsed)
         lock = lock_mod.load(self.config.lock_path)
+        journal.replay(self.config.state_dir, self.root, lock)  # what a killed build finished
         targets, unavailable = Targets(self.generators, self.keys, self.root).make(parsed, lock)
         problems = parsed.problems + unavailable
         outputs = {t.spec.output_path for t in targets} | set(lock.assets)

@@ -107,17 +107,17 @@ class StatMemo:
 
 
 def clear_in_the_way(path: Path) -> None:
-    """Make room for a memo file at `path`: our state folder is ours to rebuild. A folder
-    where the file should be, or a file where the state folder should be, is removed;
-    links are removed themselves, never followed."""
+    """Make room for a memo file at `path`: our state folder is ours to rebuild. Anything
+    but a folder where the state folder should be, and anything but a regular file where the
+    file should be, is removed; links are removed themselves, never followed."""
     for candidate in (path.parent, path):
         try:
             st = os.lstat(candidate)
         except OSError:
             continue
-        wanted_dir = candidate == path.parent
+        wanted = stat.S_ISDIR if candidate == path.parent else stat.S_ISREG
         try:
-            if stat.S_ISLNK(st.st_mode) or (stat.S_ISDIR(st.st_mode) != wanted_dir):
+            if stat.S_ISLNK(st.st_mode) or not wanted(st.st_mode):  # a FIFO too: opening it would block
                 if stat.S_ISDIR(st.st_mode) and not stat.S_ISLNK(st.st_mode):
                     shutil.rmtree(candidate)
                 else:

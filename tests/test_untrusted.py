@@ -318,3 +318,51 @@ def test_an_older_render_restored_over_an_output_is_kept(project: GameProject) -
     doc = project.build()
     assert outcomes(doc)["audio/door.wav"] == "kept"
     assert digest((project.root / "audio/door.wav").read_bytes()) == digest(older)
+
+
+# the build's journal (the state folder is untrusted too) -------------------------------------
+
+
+def test_a_journal_entry_is_folded_in_only_for_a_file_it_provably_describes(project: GameProject) -> None:
+    from sfx_pipeline.journal import NAME
+
+    project.sound("door", "wooden door creaking", "seed = 3\n")
+    project.build()
+    door = project.lock()["assets"]["audio/door.wav"]
+    music = project.write("audio/theme.wav", "")
+    music.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 20)
+    forged = {**door, "descriptor": "sfx/theme.sfx.toml", "name": "theme", "output_digest": digest(music.read_bytes())}
+    lines = [{"path": "audio/theme.wav", "entry": forged}, {"path": "../escape.wav", "entry": door}]
+    journal = project.root / ".sfx-pipeline" / NAME
+    journal.write_text("\n".join(json.dumps(line) for line in lines) + "\n{torn")
+    doc = project.build("--prune", "--force")
+    assert "audio/theme.wav" not in outcomes(doc) and music.exists()
+    assert list(project.lock()["assets"]) == ["audio/door.wav"] and not journal.exists()
+
+
+def test_a_killed_build_leaves_a_journal_the_next_survey_folds_in(project: GameProject) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from sfx_pipeline.journal import NAME
+
+    for i in range(30):
+        project.sound(f"rain_{i:02d}", "heavy rain on a tin roof", f"seed = {i}\n", duration=4.0)
+    proc = subprocess.Popen([sys.executable, "-m", "sfx_pipeline", "build", "--project", str(project.root)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    journal = project.root / ".sfx-pipeline" / NAME
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and journal.read_text().count("\n") < 3 \
+            if journal.exists() else time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    proc.kill()
+    proc.wait()
+    journaled = {json.loads(line)["path"] for line in journal.read_text().splitlines() if line.endswith("}")}
+    assert len(journaled) >= 3
+    status = json.loads(project.run("status", "--json").out)
+    fresh = {a["output"] for a in status["assets"] if a["status"] == "fresh"}
+    assert journaled <= fresh
+    doc = project.build()
+    assert not journaled & {a["output"] for a in doc["assets"] if a["outcome"] in ("generated", "cached")}
+    assert journaled <= set(project.lock()["assets"]) and not journal.exists()

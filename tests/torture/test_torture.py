@@ -25,7 +25,7 @@ import corpus
 import world as w
 
 FULL = os.environ.get("SFX_TORTURE") == "full"
-EXAMPLES = int(os.environ.get("SFX_TORTURE_EXAMPLES", 300 if FULL else 12))
+EXAMPLES = int(os.environ.get("SFX_TORTURE_EXAMPLES", 300 if FULL else 25))
 KILLS = 60 if FULL else 3
 
 settings.register_profile("torture", max_examples=EXAMPLES, deadline=None, derandomize=not FULL, database=None,
