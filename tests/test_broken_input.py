@@ -280,6 +280,7 @@ def test_temp_files_a_killed_build_left_are_removed_by_the_next(project: GamePro
     mine = project.root / "audio/.notes.txt.abcd1234.tmp"  # not a name a build writes: not ours
     for path in [*left, mine]:
         path.write_bytes(b"half")
+    project.sound("coin", "arcade coin", "seed = 4\n")  # the killed build had work left: so has this one
     project.build()
     assert not any(p.exists() for p in left) and mine.exists()
 
