@@ -9,6 +9,7 @@ points `**/*.sfx.toml` at it into the project root.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ path = "./{CONFIG_SCHEMA_FILE}"
 # The validator's rules that span keys, as far as JSON Schema draft 7 can say them (it
 # cannot compare two values, so "loop_crossfade at most half the duration" stays the
 # validator's alone). Patterns use no lookahead: editors' schema engines differ there.
-_RESERVED = "|".join("".join(f"[{c.upper()}{c}]" if c.isalpha() else c for c in name)
+_RESERVED = "|".join("".join(f"[{c.upper()}{c}]" if c.isascii() and c.isalpha() else re.escape(c) for c in name)
                      for name in sorted(paths.WINDOWS_RESERVED))
 _NAME_RULES = {
     "minLength": 1, "maxLength": paths.MAX_NAME,

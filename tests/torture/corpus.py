@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Callable
 
 from hypothesis import strategies as st
-
 from world import IMPORT_DIR, World
 
 # values a descriptor key may be given, the worst first

@@ -18,11 +18,10 @@ import subprocess
 import sys
 import time
 
-import pytest
-from hypothesis import HealthCheck, given, settings
-
 import corpus
+import pytest
 import world as w
+from hypothesis import HealthCheck, given, settings
 
 FULL = os.environ.get("SFX_TORTURE") == "full"
 EXAMPLES = int(os.environ.get("SFX_TORTURE_EXAMPLES", 300 if FULL else 25))

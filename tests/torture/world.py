@@ -175,7 +175,7 @@ def lock_digests(world: World) -> dict[str, str]:
         return {}  # (reading a FIFO would wait forever)
     try:
         return {p: e["output_digest"] for p, e in json.loads(lock.read_text())["assets"].items()}
-    except Exception:  # a tampered lock: nothing in it can vouch for a deletion
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):  # tampered: vouches for nothing
         return {}
 
 
