@@ -111,7 +111,7 @@ def build(project: Project, options: Options) -> Report:
     with holding_build_lock(project):
         builder = Builder(project, project.survey(force=options.force), options)
         report = builder.run()
-        if builder.changed:
+        if builder.changed and project.snapshots:
             project.survey()  # plan what is there now: it leaves the snapshot the next no-op replays
         return report
 

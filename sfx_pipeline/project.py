@@ -45,6 +45,7 @@ class Project:
         self.generators = Generators(self.config.generator, self.config.cache_dir, reporter)
         self.engine = engines.get(self.config.engine)
         self.state_warned = False
+        self.snapshots = True  # leave a snapshot of each plan for the no-op fast path (noop.py)
         with paused_gc():
             self.digests = FileDigests(self.config.state_dir)
             self.parsed, self.keys = self._memos()
@@ -84,7 +85,7 @@ class Project:
         actions = plan(targets, problems, lock, disk, self._held_render, force)
         self.save_memos(self.digests, self.parsed, self.keys)
         survey = Survey(actions, lock, problems)
-        if not force:  # --force plans hand-edited files as stale: not what a plain run would see
+        if self.snapshots and not force:  # --force plans hand-edited files as stale: not what a plain run sees
             from sfx_pipeline import snapshot  # it renders with build's outcomes, and build imports us
 
             snapshot.record(self, survey, parsed, lock, lock_stat, started)
