@@ -1,7 +1,7 @@
 """The fast decoder with an open door: requests join a run while it decodes.
 
 `FastDecoder.generate` decodes a list fixed at the start. A server's clients arrive at any
-moment, so here the same loop (`FastDecoder._advance`: admit into free slots, step, hand
+moment, so here the same loop (`FastDecoder.advance`: admit into free slots, step, hand
 finished rows to EnCodec) runs over a scheduler this class owns, and the step callback
 moves newly arrived requests into its waiting line. A request from a second laptop takes
 the first slot that frees, in the run already going, instead of waiting for it to end.
@@ -38,11 +38,11 @@ class OpenDecoder(FastDecoder):
         audio) as each is decoded, until nothing is running or waiting."""
         self.deferred = []
         with torch.inference_mode():
-            sources = {r.prompt: self._source(r.prompt) for r in first}
-            longest_text = max([s.shape[0] for s in sources.values()] + [self._null_source().shape[0]])
-            layout = Layout.plan(max(1, slots), self.lm.shape.steps(self.max_frames), self._model_steps,
+            sources = {r.prompt: self.source(r.prompt) for r in first}
+            longest_text = max([s.shape[0] for s in sources.values()] + [self.null_source().shape[0]])
+            layout = Layout.plan(max(1, slots), self.lm.shape.steps(self.max_frames), self.model_steps,
                                  longest_text, self.exact)
-            session = self._session_for(layout)
+            session = self.session_for(layout)
         scheduler = Scheduler(first, min(max(1, slots), layout.slots), self.lm.shape.max_delay)
         self.scheduler = scheduler
         audio = AudioDecoder(self.model, self.exact)
@@ -51,10 +51,10 @@ class OpenDecoder(FastDecoder):
             if self.deferred:
                 return  # draining for a prompt that needs bigger text buffers
             for request in more():
-                if self.deferred or self._source(request.prompt).shape[0] > layout.text_capacity:
+                if self.deferred or self.source(request.prompt).shape[0] > layout.text_capacity:
                     self.deferred.append(request)
                     continue
-                sources[request.prompt] = self._source(request.prompt)
+                sources[request.prompt] = self.source(request.prompt)
                 scheduler.waiting.append(request)
                 scheduler.total_steps += request.frames + scheduler.max_delay
             scheduler.waiting.sort(key=lambda r: -r.frames)  # longest first, as the scheduler orders them
@@ -66,7 +66,7 @@ class OpenDecoder(FastDecoder):
                         join(0, 0)  # one last look before the run ends
                         if scheduler.finished:
                             return
-                    ready = self._advance(session, scheduler, sources, audio, join)
+                    ready = self.advance(session, scheduler, sources, audio, join)
                 yield from ready
         finally:
             self.scheduler = None

@@ -8,6 +8,10 @@ The loop: admit waiting assets into free slots (their text keys projected once, 
 random draws made from their own seed), step every slot (a CUDA graph replay on CUDA),
 and hand finished rows to EnCodec, which runs beside the next steps. Buffers for a run
 shape are kept for the next run of the same shape (a `watch` rebuild), graphs included.
+
+`generate` runs that loop over a list fixed at the start. Its pieces (`source`,
+`null_source`, `session_for`, `advance`, `model_steps`) are public for a loop that owns its
+scheduler and lets requests join a run in progress: the server's (`serve/open_decoder.py`).
 """
 
 from __future__ import annotations
@@ -39,8 +43,8 @@ class FastDecoder:
         device = next(model.lm.parameters()).device
         self.exact = device.type == "cpu" if exact is None else exact
         self.use_graphs = device.type == "cuda" if graphs is None else graphs
-        self._model_steps = self.max_frames + max(model.lm.pattern_provider.delays)
-        self.lm = FastLM(model.lm, round_up(self._model_steps + 1, BUCKET))
+        self.model_steps = self.max_frames + max(model.lm.pattern_provider.delays)
+        self.lm = FastLM(model.lm, round_up(self.model_steps + 1, BUCKET))
         self._sources: dict[str, torch.Tensor] = {}
         self._null: torch.Tensor | None = None
         self._session: Session | None = None
@@ -65,19 +69,19 @@ class FastDecoder:
             # Inference mode is entered per chunk of work, not held across `yield`: a suspended
             # generator must not leave the caller's thread in inference mode.
             with torch.inference_mode():
-                ready = self._advance(session, scheduler, sources, decoder, progress)
+                ready = self.advance(session, scheduler, sources, decoder, progress)
             yield from ready
 
-    # the work between two yields ---------------------------------------------------------
+    # the work between two yields (public: see the module's docstring) ---------------------------------------------------------
 
     def _prepare(self, requests: list[Request], slots: int) -> tuple[Session, dict[str, torch.Tensor]]:
-        sources = {r.prompt: self._source(r.prompt) for r in requests}
-        longest_text = max([s.shape[0] for s in sources.values()] + [self._null_source().shape[0]])
+        sources = {r.prompt: self.source(r.prompt) for r in requests}
+        longest_text = max([s.shape[0] for s in sources.values()] + [self.null_source().shape[0]])
         longest = max(self.lm.shape.steps(r.frames) for r in requests)
-        layout = Layout.plan(max(1, min(slots, len(requests))), longest, self._model_steps, longest_text, self.exact)
-        return self._session_for(layout), sources
+        layout = Layout.plan(max(1, min(slots, len(requests))), longest, self.model_steps, longest_text, self.exact)
+        return self.session_for(layout), sources
 
-    def _advance(self, session: Session, scheduler: Scheduler, sources: dict[str, torch.Tensor],
+    def advance(self, session: Session, scheduler: Scheduler, sources: dict[str, torch.Tensor],
                  decoder: AudioDecoder | None, progress: Progress | None) -> list[tuple[Request, Any]]:
         """Step until some audio is ready (or, without audio, some tokens are complete)."""
         device = self.lm.device
@@ -107,10 +111,10 @@ class FastDecoder:
 
     # buffers and conditions --------------------------------------------------------------
 
-    def _session_for(self, layout: Layout) -> Session:
+    def session_for(self, layout: Layout) -> Session:
         if self._session is None or self._session.layout != layout:
             self._session = None  # free the old buffers (and graphs) before allocating new ones
-            self._session = Session(self.lm, layout, self._null_source(), self.use_graphs)
+            self._session = Session(self.lm, layout, self.null_source(), self.use_graphs)
         else:
             self._session.state.reset()
         return self._session
@@ -119,14 +123,14 @@ class FastDecoder:
         attributes, _ = self.model._prepare_tokens_and_attributes([prompt], None)
         return attributes
 
-    def _source(self, prompt: str) -> torch.Tensor:
+    def source(self, prompt: str) -> torch.Tensor:
         """The prompt's cross-attention input, computed alone and remembered (T5 runs once per prompt)."""
         if prompt not in self._sources:
             with self._autocast():
                 self._sources[prompt] = self.lm.cross_source(self._attributes(prompt))
         return self._sources[prompt]
 
-    def _null_source(self) -> torch.Tensor:
+    def null_source(self) -> torch.Tensor:
         if self._null is None:
             with self._autocast():
                 self._null = self.lm.cross_source(self.lm.null_attributes(self._attributes("")))
