@@ -6,8 +6,11 @@ no specs, so one broken descriptor never stops the others from building.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import os
 import posixpath
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,12 +52,51 @@ def parse(path: Path, config: ProjectConfig) -> Parsed:
     checker = schema.Checker(shown, doc.locate)
     checker.check(doc.data, schema.DESCRIPTOR)
     if checker.problems:
-        parsed = Parsed(problems=checker.problems)
+        parsed = Parsed(problems=checker.problems + _rules_beyond(path, shown, doc, config, checker.problems))
     else:
         parsed = _Resolver(path, shown, doc, config, checker).run()
     parsed.digests[shown] = doc.digest
     return parsed
 
+
+def _rules_beyond(path: Path, shown: str, doc: TomlDoc, config: ProjectConfig, found: list[Problem]) -> list[Problem]:
+    """Every problem of a file at once: the rules across keys (paths, names, loops, levels),
+    run on the file without the values that already failed their own check, so fixing one
+    error never reveals another that was there all along."""
+    bad = [_parts(p.key) for p in found if p.key]
+    if not bad or any(parts[:1] == ["sound"] and len(parts) == 1 for parts in bad):
+        return []  # no [[sound]] list to walk: the rules would only guess
+    cleaned = copy.deepcopy(doc.data)
+    for parts in bad:
+        _remove(cleaned, parts)
+    rules = schema.Checker(shown, doc.locate)
+    _Resolver(path, shown, dataclasses.replace(doc, data=cleaned), config, rules).run()
+    failed = {p.key for p in found}
+    return [p for p in rules.problems if not any(p.key == k or p.key.startswith(f"{k}.") for k in failed)]
+
+
+def _parts(key: str) -> list[str | int]:
+    """"sound[2].output.fade_in" -> ["sound", 2, "output", "fade_in"] (schema.dotted, reversed)."""
+    return [int(part[1:-1]) if part.startswith("[") else part for part in re.findall(r"\[\d+\]|[^.\[\]]+", key)]
+
+
+def _remove(data: Any, parts: list[str | int]) -> None:
+    for part in parts[:-1]:
+        if not _has(data, part):
+            return
+        data = data[part]
+    last = parts[-1] if parts else None
+    if last is not None and _has(data, last):
+        if isinstance(data, dict):
+            del data[last]
+        else:
+            data[last] = {}  # keep the other [[sound]] tables at their indexes
+
+
+def _has(data: Any, part: str | int) -> bool:
+    if isinstance(data, dict):
+        return part in data
+    return isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
 
 @dataclass
 class _Resolver:
@@ -153,32 +195,35 @@ class _Resolver:
 
     def _output(self, where: list[str | int], layers: list[dict[str, Any]], merged: dict[str, Any]) -> OutputParams | None:
         out = merged["output"]
+        failed = False  # every rule is checked, so a file's errors all show at once
         level = _level([layer.get("output", {}) for layer in layers])
         if level is None:
             self.checker.add(where + ["output"], *schema.LEVEL_CLASH)
-            return None
+            failed = True
         origin = _origin(layers[:2], ("loop", "fade_in", "fade_out", "loop_crossfade"))
         if out["loop"] and (out["fade_in"] or out["fade_out"]):
             self.checker.add(where + ["output", "loop"], "a loop cannot have fades: they would make it pulse" + origin,
                              "remove fade_in and fade_out, or set loop = false")
-            return None
+            failed = True
         if out["loop"] and out["loop_crossfade"] * 2 > merged["duration"]:
             self.checker.add(where + ["output", "loop_crossfade"],
                              f"{out['loop_crossfade']:g} s is more than half the duration ({merged['duration']:g} s)"
                              + origin, "shorten loop_crossfade or lengthen the sound")
-            return None
+            failed = True
         if "path" in out:
             problem = relative_path_problem(out["path"])
             if not problem and not out["path"].lower().endswith(".wav"):
                 problem = "must end in .wav"
             if problem:
                 self.checker.add(where + ["output", "path"], problem, 'for example path = "ui/click.wav"')
-                return None
+                failed = True
         if out["fade_in"] + out["fade_out"] > merged["duration"]:
             self.checker.add(where + ["output", "fade_out"],
                              f"fade_in + fade_out ({out['fade_in'] + out['fade_out']:g} s) "
                              f"is longer than duration ({merged['duration']:g} s)"
                              + _origin(layers[:2], ("fade_in", "fade_out")), "shorten the fades or lengthen the sound")
+            failed = True
+        if failed or level is None:
             return None
         return OutputParams(
             sample_rate=out["sample_rate"],

@@ -149,3 +149,16 @@ def test_the_template_is_taplo_clean_and_shows_loops_and_loudness(tmp_path: Path
     assert main(["build", "-q", "-C", str(game), "--only", "rain_on_roof"]) == 0
     wav = next(game.rglob("rain_on_roof.wav"))
     assert decode(wav.read_bytes()).loops  # the loop points are in the file
+
+
+def test_every_problem_of_a_file_shows_at_once(project: GameProject) -> None:
+    project.write("sfx/bad.sfx.toml", 'name = "CON"\nprompt = "x"\n[generation]\nbackend = "audiogne"\n'
+                                      '[output]\npath = "../../etc/x.wav"\nloop = true\nfade_in = 0.3\n')
+    project.sound("good", "coin")
+    run = project.run("status")
+    assert "sfx/bad.sfx.toml:4:1: generation.backend: 'audiogne' is not one of" in run.out
+    assert "sfx/bad.sfx.toml:1:1: name: name 'CON' is a reserved device name on Windows" in run.out
+    assert "sfx/bad.sfx.toml:6:1: output.path: must not contain '..'" in run.out
+    assert "sfx/bad.sfx.toml:7:1: output.loop: a loop cannot have fades" in run.out
+    assert run.out.splitlines()[-1] == "1 stale, 4 errors"
+    assert project.run("build").code == 1 and project.wav("audio/good.wav").is_file()  # the valid one still builds
