@@ -25,7 +25,7 @@ from sfx_pipeline.journal import Journal
 from sfx_pipeline.lock import LockEntry
 from sfx_pipeline.names import LOCK_NAME
 from sfx_pipeline.paths import fold
-from sfx_pipeline.plan import Action
+from sfx_pipeline.plan import NOT_A_FILE_THERE, Action
 from sfx_pipeline.project import Project, Survey
 from sfx_pipeline.selection import check_selection, selected
 from sfx_pipeline.sound import Target
@@ -224,9 +224,7 @@ class Builder:
                     self._record(a.target, a.on_disk, a.entry.batch if a.entry else {}, accepted)
                 self._result(a, Outcome.FRESH)
             elif a.status == Status.MODIFIED:
-                name = a.target.spec.name if a.target else a.output
-                self._result(a, Outcome.KEPT, f"edited outside sfx-pipeline; `sfx-pipeline accept {name}` keeps it, "
-                                        "--force replaces it")
+                self._result(a, Outcome.KEPT, _kept_because(a))
                 self.report.left_behind += 1
             elif a.status == Status.PENDING:
                 self._result(a, Outcome.KEPT)
@@ -410,6 +408,13 @@ def changes_nothing(survey: Survey) -> bool:
         if a.status == Status.FRESH and not (a.target and a.on_disk and _recorded(a)):
             return False
     return True
+
+
+def _kept_because(a: Action) -> str:
+    if NOT_A_FILE_THERE in a.reasons:  # never written through, not even with --force
+        return "sfx-pipeline never writes through a link or over a folder: move it aside, then build"
+    name = a.target.spec.name if a.target else a.output
+    return f"edited outside sfx-pipeline; `sfx-pipeline accept {name}` keeps it, --force replaces it"
 
 
 def _recorded(a: Action) -> bool:

@@ -219,6 +219,8 @@ def test_an_output_that_is_a_link_to_a_project_file_is_never_written_through(pro
     doc = project.build("--force")
     assert outcomes(doc) == {"audio/door.wav": "kept"}
     assert wav.is_symlink() and (project.root / "project.godot").read_text() == "[application]\n"
+    message = next(a["message"] for a in doc["assets"] if a["output"] == "audio/door.wav")
+    assert "never writes through a link" in message and "--force replaces it" not in message  # --force was given
 
 
 def test_a_dangling_link_pointing_outside_is_never_written_through(project: GameProject, tmp_path: Path) -> None:

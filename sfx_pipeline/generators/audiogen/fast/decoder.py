@@ -72,7 +72,7 @@ class FastDecoder:
                 ready = self.advance(session, scheduler, sources, decoder, progress)
             yield from ready
 
-    # the work between two yields (public: see the module's docstring) ---------------------------------------------------------
+    # the work between two yields (public: see the module docstring) -------------------------
 
     def _prepare(self, requests: list[Request], slots: int) -> tuple[Session, dict[str, torch.Tensor]]:
         sources = {r.prompt: self.source(r.prompt) for r in requests}
