@@ -73,20 +73,24 @@ def unavailable_reason(model: str, device: str, for_auto: bool = False) -> str |
         return None
     if not _cuda_available():
         if device == "cuda":
-            return "[generator] device = \"cuda\" but torch sees no CUDA GPU (fix: install a CUDA build of torch, or set device = \"cpu\")"
+            return ('[generator] device = "cuda" but torch sees no CUDA GPU '
+                    '(fix: install a CUDA build of torch, or set device = "cpu")')
         if for_auto:
-            return "no CUDA GPU (AudioGen on the CPU takes minutes a sound; set [generator] device = \"cpu\" to use it anyway)"
+            return ('no CUDA GPU (AudioGen on the CPU takes minutes a sound; '
+                    'set [generator] device = "cpu" to use it anyway)')
     return None
 
 
 def _weights_reason(model: str, for_auto: bool) -> str | None:
     if is_local(model):
-        return f"model folder {model} lacks {LM_FILE} and {COMPRESSION_FILE} (fix: point [generator] model at a folder in audiocraft's release format)"
+        return (f"model folder {model} lacks {LM_FILE} and {COMPRESSION_FILE} "
+                "(fix: point [generator] model at a folder in audiocraft's release format)")
     fix = f"huggingface-cli download {model}" + (" (with HF_HUB_OFFLINE unset)" if hub_offline() else "")
     if hub_offline():
         return f"weights for {model} are not in the local cache and HF_HUB_OFFLINE is set (fix: {fix})"
     if for_auto:
-        return f"weights for {model} are not downloaded yet (fix: {fix}, or set backend = \"audiogen\" to download on the next build)"
+        return (f"weights for {model} are not downloaded yet "
+                f'(fix: {fix}, or set backend = "audiogen" to download on the next build)')
     return None  # an explicit audiogen backend downloads on first load
 
 

@@ -18,9 +18,9 @@ import time
 from typing import Any, Iterator, Sequence
 
 from sfx_pipeline.descriptor import SoundSpec
-from sfx_pipeline.generators.base import Context, Generated, Job
 from sfx_pipeline.generators.audiogen.batching import FRAME_RATE, Batch, asset_seed, params_of, plan_batches
 from sfx_pipeline.generators.audiogen.identity import model_identity
+from sfx_pipeline.generators.base import Context, Generated, Job
 from sfx_pipeline.report import Reporter
 
 VERSIONS = {"fast": "fast-1", "audiocraft": "audiocraft-1"}  # part of the generation key

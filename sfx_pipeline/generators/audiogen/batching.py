@@ -46,7 +46,7 @@ class Batch:
         keys = "".join(sorted(job.key for job in self.jobs))
         return xxhash.xxh3_64_intdigest(keys.encode()) & 0x7FFF_FFFF_FFFF_FFFF
 
-    def halves(self) -> list["Batch"]:
+    def halves(self) -> list[Batch]:
         middle = (len(self.jobs) + 1) // 2
         return [Batch(self.params, self.jobs[:middle]), Batch(self.params, self.jobs[middle:])]
 

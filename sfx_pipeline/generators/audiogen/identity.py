@@ -16,7 +16,11 @@ import xxhash
 from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.errors import ModelUnavailable
 from sfx_pipeline.generators.audiogen.availability import (
-    COMPRESSION_FILE, LM_FILE, find_weights, hub_offline, is_local,
+    COMPRESSION_FILE,
+    LM_FILE,
+    find_weights,
+    hub_offline,
+    is_local,
 )
 
 _CHUNK = 8 * 1024 * 1024

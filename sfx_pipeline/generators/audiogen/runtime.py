@@ -12,6 +12,7 @@ import numpy as np
 from sfx_pipeline.generators.audiogen.batching import FRAME_RATE, Params
 from sfx_pipeline.generators.audiogen.loading import Loaded
 
+
 def generate(loaded: Loaded, prompts: list[str], params: Params, seed: int,
              progress: Callable[[int, int], None]) -> np.ndarray:
     """[len(prompts), samples] float32 at the model's rate."""

@@ -10,11 +10,11 @@ having its own random stream), one failure reported per asset, not per run.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
-from sfx_pipeline.generators.base import Generated, Job
 from sfx_pipeline.generators.audiogen.batching import asset_seed, params_of
 from sfx_pipeline.generators.audiogen.loading import Loaded
+from sfx_pipeline.generators.base import Generated, Job
 from sfx_pipeline.report import Reporter
 
 if TYPE_CHECKING:
@@ -39,11 +39,10 @@ def decode(loaded: Loaded, memory: MemoryPolicy, jobs: list[Job], reporter: Repo
     slots = memory.size(max(params_of(j.spec).frames for j in jobs), len(jobs))
     reporter.line(f"AudioGen (fast decoder): {len(jobs)} sounds, up to {slots} at a time")
     while pending:
-        label = f"{len(pending)} sounds, {slots} at a time"
         requests = [request_for(job) for job in pending.values()]
         try:
             for request, audio in runtime.generate_fast(loaded, requests, slots,
-                                                        lambda done, total: reporter.progress(done, total, label)):
+                                                        _progress(reporter, f"{len(pending)} sounds, {slots} at a time")):
                 yield Generated(pending.pop(request.id), audio, loaded.sample_rate,
                                 info={"decoder": "fast", "seed": request.seed})
         except Exception as exc:  # noqa: BLE001 - a failed run must not end the build
@@ -62,3 +61,8 @@ def decode(loaded: Loaded, memory: MemoryPolicy, jobs: list[Job], reporter: Repo
                 return
             continue
         reporter.done()
+
+
+def _progress(reporter: Reporter, label: str) -> Callable[[int, int], None]:
+    """A progress callback bound to this run's label (not to a variable the loop rebinds)."""
+    return lambda done, total: reporter.progress(done, total, label)

@@ -2,10 +2,11 @@
 
 Each function mirrors the audiocraft code it replaces (`StreamingTransformerLayer.forward`
 with `norm_first`, `StreamingMultiheadAttention.forward` with `custom=True`) operation for
-operation: the same norms (in float32, as CUDA's autocast runs audiocraft's), the same packed in-projection split "(p h d)", the same
-`scaled_dot_product_attention` with its default 1/sqrt(head_dim) scale. What differs is
-where keys come from (the static cache, with a mask, instead of a growing concatenation)
-and that the text's keys were projected once, when the asset took its slot.
+operation: the same norms (in float32, as CUDA's autocast runs audiocraft's), the same
+packed in-projection split "(p h d)", the same `scaled_dot_product_attention` with its
+default 1/sqrt(head_dim) scale. What differs is where keys come from (the static cache,
+with a mask, instead of a growing concatenation) and that the text's keys were projected
+once, when the asset took its slot.
 """
 
 from __future__ import annotations

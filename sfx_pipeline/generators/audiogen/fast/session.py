@@ -50,7 +50,7 @@ class Layout:
     bucket: int | None  # attention length granularity; None: always the full capacity
 
     @staticmethod
-    def plan(slots: int, longest_steps: int, model_steps: int, longest_text: int, exact: bool) -> "Layout":
+    def plan(slots: int, longest_steps: int, model_steps: int, longest_text: int, exact: bool) -> Layout:
         if exact:
             return Layout(round_up(slots, TILE // 2), round_up(model_steps + 1, BUCKET),
                           round_up(longest_text, TEXT_ROUND[True]), TILE, None)
