@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from servers import TOKEN, free_port, http
 
-from support.project import GameProject, use_audiogen
+from support.project import GameProject, use_audiogen, use_remote
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
                                 reason='Ray is not installed: pip install "sfx-pipeline[cluster]" to run this test')
@@ -50,13 +50,7 @@ def test_a_build_uses_a_ray_serve_replica_like_a_server(ray_endpoint: str, proje
                                                         tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SFX_PIPELINE_TOKEN", TOKEN)
-    project.write("sfx-pipeline.toml", f"""
-        import_dir = "audio"
-        [generator]
-        backend = "remote"
-        model = "{tiny_model.as_posix()}"
-        url = "{ray_endpoint}"
-    """)
+    use_remote(project, tiny_model, ray_endpoint)
     project.sound("door", "door creak", "seed = 7\n", duration=1.0)
     project.sound("wind", "wind", duration=0.6)
     doc = project.build()

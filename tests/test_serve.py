@@ -15,7 +15,7 @@ from servers import TOKEN, Serve, cli, free_port, http
 
 from sfx_pipeline.hashing import key_of
 from sfx_pipeline.remote import wire
-from support.project import GameProject, use_audiogen
+from support.project import GameProject, use_audiogen, use_remote
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="the server tests signal processes the POSIX way")
 
@@ -34,17 +34,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path):
 def token(monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("SFX_PIPELINE_TOKEN", TOKEN)
     return TOKEN
-
-
-def use_remote(project: GameProject, model: Path, url: str, extra: str = "", backend: str = "remote") -> None:
-    project.write("sfx-pipeline.toml", f"""
-        import_dir = "audio"
-        [generator]
-        backend = "{backend}"
-        model = "{model.as_posix()}"
-        url = "{url}"
-        {extra}
-    """)
 
 
 def another(tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]) -> GameProject:

@@ -76,3 +76,15 @@ def use_audiogen(project: GameProject, model: Path | str, extra: str = "", backe
         device = "cpu"
         {extra}
     """)
+
+
+def use_remote(project: GameProject, model: Path, url: str, extra: str = "", backend: str = "remote") -> None:
+    """Point the project at an `sfx-pipeline serve` of `model` at `url` (token from the environment)."""
+    project.write("sfx-pipeline.toml", f"""
+        import_dir = "audio"
+        [generator]
+        backend = "{backend}"
+        model = "{model.as_posix()}"
+        url = "{url}"
+        {extra}
+    """)
