@@ -8,6 +8,7 @@ run then plans in full, as it would without a snapshot.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import time
@@ -139,6 +140,8 @@ def _weight_paths(availability: Any, model: str) -> list[str]:
     if availability.is_local(model):
         folder = os.path.abspath(os.path.expanduser(model))
         return [folder, os.path.join(folder, availability.LM_FILE), os.path.join(folder, availability.COMPRESSION_FILE)]
+    if importlib.util.find_spec("huggingface_hub") is None:
+        return []  # no hub client, no AudioGen: installing the audiogen extra changes the packages recorded
     from huggingface_hub import constants
 
     repo = os.path.join(availability.hub_cache_dir() or constants.HF_HUB_CACHE, "models--" + model.replace("/", "--"))
