@@ -55,3 +55,6 @@ def test_a_plain_install_lays_out_and_builds_the_example_project(tmp_path: Path)
     assert len(list((tmp_path / "demo" / "audio" / "sfx").rglob("*.wav"))) == 21
     again = cli("build", "--project", "demo")
     assert again.returncode == 0 and "21 fresh" in again.stdout + again.stderr
+    server = cli("serve", "--project", "demo")  # its packages come with the serve extra: say so, no traceback
+    assert server.returncode == 1 and "crashed" not in server.stderr
+    assert "sfx-pipeline serve needs uvicorn, which its serve extra installs" in server.stderr

@@ -29,9 +29,14 @@ TOKEN_FIX = (f'export {SERVE_TOKEN_ENV}="$(python -c \'import secrets; print(sec
 
 
 def serve(args: argparse.Namespace, reporter: Reporter) -> int:
-    import uvicorn
+    try:
+        import uvicorn
 
-    from sfx_pipeline.serve.app import make_app
+        from sfx_pipeline.serve.app import make_app
+    except ImportError as exc:  # a plain install: the server's packages come with the serve extra
+        raise UserError(f"sfx-pipeline serve needs {exc.name}, which its serve extra installs",
+                        'from a clone: pip install "./sfx-pipeline[serve,audiogen]" '
+                        "(see the README's team set-up)") from exc
 
     config = load(find_root(args.project or Path.cwd()))
     token = read_token(args.token_file, reporter)
