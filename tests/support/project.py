@@ -68,23 +68,16 @@ class GameProject:
 
 def use_audiogen(project: GameProject, model: Path | str, extra: str = "", backend: str = "audiogen") -> None:
     """Point the project at an AudioGen checkpoint, on the CPU."""
-    project.write("sfx-pipeline.toml", f"""
-        import_dir = "audio"
-        [generator]
-        backend = "{backend}"
-        model = "{Path(model).as_posix() if isinstance(model, Path) else model}"
-        device = "cpu"
-        {extra}
-    """)
+    _generator(project, backend, model, f'device = "cpu"\n{extra}')
 
 
 def use_remote(project: GameProject, model: Path, url: str, extra: str = "", backend: str = "remote") -> None:
     """Point the project at an `sfx-pipeline serve` of `model` at `url` (token from the environment)."""
-    project.write("sfx-pipeline.toml", f"""
-        import_dir = "audio"
-        [generator]
-        backend = "{backend}"
-        model = "{model.as_posix()}"
-        url = "{url}"
-        {extra}
-    """)
+    _generator(project, backend, model, f'url = "{url}"\n{extra}')
+
+
+def _generator(project: GameProject, backend: str, model: Path | str, lines: str) -> None:
+    """A config with outputs in audio/ and this [generator]; `lines` may be indented (TOML allows it)."""
+    shown = Path(model).as_posix() if isinstance(model, Path) else model
+    project.write("sfx-pipeline.toml", f'import_dir = "audio"\n[generator]\nbackend = "{backend}"\n'
+                                       f'model = "{shown}"\n{lines}\n')
