@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from sfx_pipeline import engines, schema
 from sfx_pipeline.engines.unity import ADPCM, COMPRESSED_IN_MEMORY, DECOMPRESS_ON_LOAD, STREAMING, guid_for
 from support.project import GameProject
 
@@ -92,3 +93,8 @@ def test_godot_sidecars_and_import_files_are_never_written(project: GameProject)
     project.run("build")
     names = sorted(p.name for p in (project.root / "audio").iterdir())
     assert names == ["loop.wav"]  # no .import: Godot writes its own, and loops come from the smpl chunk
+
+
+def test_every_engine_the_config_accepts_has_an_adapter_of_that_name() -> None:
+    assert set(engines.ENGINES) == set(schema.ENGINES)
+    assert {name: engines.get(name).name for name in schema.ENGINES} == {name: name for name in schema.ENGINES}

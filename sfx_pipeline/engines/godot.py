@@ -4,7 +4,7 @@ loop points reach Godot through the WAV's `smpl` chunk ("Detect From WAV", the d
 
 from __future__ import annotations
 
-from sfx_pipeline.engines import Engine
+from sfx_pipeline.engines.base import Engine
 
 
 class Godot(Engine):

@@ -13,7 +13,7 @@ import hashlib
 from pathlib import Path, PurePosixPath
 
 from sfx_pipeline.atomic import write_atomic
-from sfx_pipeline.engines import Engine
+from sfx_pipeline.engines.base import Engine
 from sfx_pipeline.sound import SoundSpec
 
 # AudioImporter loadType / compressionFormat values as .meta files store them: the enums

@@ -10,7 +10,6 @@ import math
 
 import numpy as np
 
-from . import VERSION as VERSION  # kept here too: synth.VERSION names the algorithm it runs
 from . import dsp as d
 from .families import FAMILIES, MIX_THRESHOLD, TRIGGERS
 from .freeform import freeform
