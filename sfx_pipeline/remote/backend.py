@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from sfx_pipeline.atomic import write_atomic
-from sfx_pipeline.descriptor import SoundSpec
 from sfx_pipeline.errors import ModelUnavailable
 from sfx_pipeline.generators.base import Context, Generated, Job
 from sfx_pipeline.keys import generation_fields
 from sfx_pipeline.remote import wire
 from sfx_pipeline.remote.http import DEFAULT_RETRY, Client, Retry, Unreachable
 from sfx_pipeline.report import Reporter
+from sfx_pipeline.sound import SoundSpec
 
 DEFAULT_TIMEOUT = 300.0  # seconds to wait for one sound: the server may be busy with others' work first
 PROBE = Retry(attempts=1)  # `auto` asks once: a laptop offline must not wait before building placeholders

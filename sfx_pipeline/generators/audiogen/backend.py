@@ -17,11 +17,11 @@ from __future__ import annotations
 import time
 from typing import Any, Iterator, Sequence
 
-from sfx_pipeline.descriptor import SoundSpec
 from sfx_pipeline.generators.audiogen.batching import FRAME_RATE, Batch, asset_seed, params_of, plan_batches
 from sfx_pipeline.generators.audiogen.identity import model_identity
 from sfx_pipeline.generators.base import Context, Generated, Job
 from sfx_pipeline.report import Reporter
+from sfx_pipeline.sound import SoundSpec
 
 VERSIONS = {"fast": "fast-1", "audiocraft": "audiocraft-1"}  # part of the generation key
 
@@ -59,8 +59,7 @@ class AudioGenGenerator:
 
     def key_fields(self, spec: SoundSpec) -> dict[str, Any]:
         p = params_of(spec)
-        return {"model": self.identity(), "frame_rate": FRAME_RATE, "frames": p.frames, "temperature": p.temperature,
-                "top_k": p.top_k, "top_p": p.top_p, "cfg_coef": p.cfg_coef}
+        return {"model": self.identity(), "frame_rate": FRAME_RATE, "frames": p.frames, **vars(p.sampling)}
 
     def reproducibility(self) -> str:
         if self.decoder != "fast" or self._fast_ok is False:

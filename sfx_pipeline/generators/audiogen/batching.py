@@ -17,19 +17,19 @@ from dataclasses import dataclass
 
 import xxhash
 
-from sfx_pipeline.descriptor import SoundSpec
 from sfx_pipeline.generators.base import Job
+from sfx_pipeline.sound import GenerationParams, SoundSpec
 
 FRAME_RATE = 50  # AudioGen's EnCodec: 16 kHz, hop 320
 
 
 @dataclass(frozen=True)
 class Params:
+    """What one `generate` call applies to all its clips: the length in model frames and
+    the descriptor's sampling parameters as they are."""
+
     frames: int
-    temperature: float
-    top_k: int
-    top_p: float
-    cfg_coef: float
+    sampling: GenerationParams
 
     @property
     def seconds(self) -> float:
@@ -57,8 +57,7 @@ def frames_for(duration: float) -> int:
 
 
 def params_of(spec: SoundSpec) -> Params:
-    g = spec.generation
-    return Params(frames_for(spec.duration), g.temperature, g.top_k, g.top_p, g.cfg_coef)
+    return Params(frames_for(spec.duration), spec.generation)
 
 
 def asset_seed(job: Job) -> int:

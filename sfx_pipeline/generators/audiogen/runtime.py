@@ -21,8 +21,9 @@ def generate(loaded: Loaded, prompts: list[str], params: Params, seed: int,
     model = loaded.model
     # audiocraft truncates duration * frame_rate to an int: aim half a frame past the
     # boundary so float rounding can never drop the last frame.
-    model.set_generation_params(use_sampling=True, top_k=params.top_k, top_p=params.top_p,
-                                temperature=params.temperature, cfg_coef=params.cfg_coef,
+    sampling = params.sampling
+    model.set_generation_params(use_sampling=True, top_k=sampling.top_k, top_p=sampling.top_p,
+                                temperature=sampling.temperature, cfg_coef=sampling.cfg_coef,
                                 duration=(params.frames + 0.5) / FRAME_RATE)
     model.set_custom_progress_callback(progress)
     torch.manual_seed(seed)

@@ -26,7 +26,8 @@ def request_for(job: Job) -> Request:
     from sfx_pipeline.generators.audiogen.fast.scheduler import Request
 
     p = params_of(job.spec)
-    return Request(job.key, job.spec.prompt, p.frames, asset_seed(job), p.temperature, p.top_k, p.top_p, p.cfg_coef)
+    s = p.sampling
+    return Request(job.key, job.spec.prompt, p.frames, asset_seed(job), s.temperature, s.top_k, s.top_p, s.cfg_coef)
 
 
 def decode(loaded: Loaded, memory: MemoryPolicy, jobs: list[Job], reporter: Reporter) -> Iterator[Generated]:
