@@ -146,7 +146,6 @@ class _Resolver:
         if len(self.checker.problems) > before or name is None or output is None:
             return []
         explicit_seed = merged.get("seed")
-        seed_from_name = explicit_seed is None
         base_seed: int = derived_seed(name) if explicit_seed is None else explicit_seed
         count = merged.get("variations", 1)
         names = [name] if count == 1 else [f"{name}_{i:02d}" for i in range(1, count + 1)]
@@ -165,7 +164,6 @@ class _Resolver:
                 prompt=" ".join(merged["prompt"].split()),
                 duration=float(merged["duration"]),
                 seed=(base_seed + i) % 2**31,
-                seed_from_name=seed_from_name,
                 backend=generation.get("backend", self.config.generator["backend"]),
                 model=generation.get("model", self.config.generator["model"]),
                 generation=GenerationParams(

@@ -191,14 +191,14 @@ SMOKE_FIX = ('try [generator] decoder = "audiocraft" to tell whether the fast de
 
 def _generate_one(settings: dict[str, Any], cache_dir: Path, reporter: Any) -> Any:
     from sfx_pipeline import schema
-    from sfx_pipeline.descriptor import GenerationParams, OutputParams, SoundSpec
     from sfx_pipeline.generators.audiogen.backend import AudioGenGenerator
     from sfx_pipeline.generators.base import Context, Job
+    from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec
 
     defaults = schema.defaults(schema.GENERATION)
     generation = GenerationParams(*(defaults[k] for k in ("temperature", "top_k", "top_p", "cfg_coef")))
     spec = SoundSpec(name="doctor-smoke", descriptor="", entry="", prompt=SMOKE_PROMPT, duration=SMOKE_SECONDS,
-                     seed=1, seed_from_name=False, backend="audiogen", model=settings["model"], generation=generation,
+                     seed=1, backend="audiogen", model=settings["model"], generation=generation,
                      output=OutputParams(48000, 16, None, -1.0, 0.0, 0.0), output_path="")
     generator = AudioGenGenerator(Context(settings, cache_dir, reporter), settings["model"], identity="doctor-smoke")
     return next(iter(generator.run([Job(spec, "doctor-smoke")], reporter)))

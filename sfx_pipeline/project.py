@@ -53,7 +53,8 @@ class Project:
     def _memos(self) -> tuple[StatMemo, StatMemo]:
         """Parsed descriptors and their keys, remembered by the descriptor's stat."""
         state, context = self.config.state_dir, self.config.fingerprint
-        return StatMemo(state / "descriptors.json", context), StatMemo(state / "keys.json", context)
+        specs = f"{context} specs/{scan.MEMO_FORMAT}"  # specs are stored by position: see scan.MEMO_FORMAT
+        return StatMemo(state / "descriptors.json", specs), StatMemo(state / "keys.json", context)
 
     def reload_config(self) -> None:
         """After sfx-pipeline.toml changed: new settings, same loaded backends where possible."""

@@ -134,6 +134,11 @@ def spec_from_json(data: list[Any]) -> SoundSpec:
 
 
 _SPEC_FIELDS = [f.name for f in fields(SoundSpec)]
+# The layout of `spec_to_json`: bump it whenever SoundSpec's fields change. Specs are stored by
+# position, so a memo written with other fields would be read into the wrong ones; a memo of
+# another format is dropped whole (see Project._memos) and every descriptor parsed again.
+# 2: SoundSpec lost `seed_from_name`.
+MEMO_FORMAT = 2
 
 
 def _drop_collisions(result: Parsed) -> Parsed:

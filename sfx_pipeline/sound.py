@@ -45,7 +45,6 @@ class SoundSpec:
     prompt: str
     duration: float
     seed: int
-    seed_from_name: bool
     backend: str  # as requested: auto | procedural | audiogen
     model: str
     generation: GenerationParams

@@ -395,7 +395,6 @@ def make_spec(**output: object) -> SoundSpec:
         prompt="wooden door creaking open — Tür",
         duration=0.5,
         seed=42,
-        seed_from_name=False,
         backend="procedural",
         model="",
         generation=GenerationParams(temperature=1.0, top_k=250, top_p=0.0, cfg_coef=3.0),

@@ -10,7 +10,7 @@ from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec
 def job(key: str, duration: float = 5.0, temperature: float = 1.0, top_k: int = 250) -> Job:
     spec = SoundSpec(
         name=key, descriptor=f"sfx/{key}.sfx.toml", entry="", prompt=f"prompt {key}", duration=duration, seed=1,
-        seed_from_name=False, backend="audiogen", model="m", generation=GenerationParams(temperature, top_k, 0.0, 3.0),
+        backend="audiogen", model="m", generation=GenerationParams(temperature, top_k, 0.0, 3.0),
         output=OutputParams(48000, 16, None, -1.0, 0.0, 0.0), output_path=f"audio/{key}.wav",
     )
     return Job(spec, key.rjust(32, "0"))

@@ -303,6 +303,39 @@ def test_memos_follow_descriptor_and_config_changes(project: GameProject) -> Non
     assert "prompt changed" in project.run("status").out
 
 
+def test_a_memo_of_specs_in_an_older_layout_is_parsed_again(project: GameProject) -> None:
+    # The memo stores specs by position. One written by a version whose SoundSpec had other
+    # fields must be dropped, never read into the wrong fields.
+    from sfx_pipeline import config
+
+    project.sound("door", "wooden door creaking", "seed = 3\n")
+    project.run("build")
+    age(project.root)
+    state = project.root / ".sfx-pipeline"
+    (state / "noop.json").unlink(missing_ok=True)  # plan in full: the snapshot would not read the memo
+    assert project.run("status").code == 0
+    memo = json.loads((state / "descriptors.json").read_text())
+    (entry,) = memo["files"].values()
+    (spec,) = entry[3]["specs"]
+    assert spec[3] == "wooden door creaking"  # the prompt, where this test edits it below
+    older = config.load(project.root).fingerprint  # the memo's context before its layout had a version
+
+    def status_with(specs: list) -> str:
+        entry[3]["specs"] = specs
+        (state / "descriptors.json").write_text(json.dumps({"context": older, "files": memo["files"]}))
+        (state / "noop.json").unlink(missing_ok=True)
+        (state / "keys.json").unlink()  # keys computed from the specs as read, not recalled
+        run = project.run("status")
+        assert run.code == 0, run.out
+        return run.out
+
+    # as the previous layout wrote it: `seed_from_name` after the seed
+    status_with([spec[:6] + [False] + spec[6:]])
+    # a layout this version could read without an error, with another prompt: ignored all the same
+    assert "prompt changed" not in status_with([spec[:3] + ["metal door"] + spec[4:]])
+    assert json.loads((state / "descriptors.json").read_text())["context"] != older  # written anew
+
+
 def test_a_lost_lock_after_a_descriptor_change_rebuilds_our_own_old_output(project: GameProject) -> None:
     project.sound("door", "wooden door creaking", "seed = 3\n")
     project.run("build")

@@ -25,7 +25,7 @@ def test_defaults_come_from_the_project_and_the_file_name(project: GameProject) 
     assert spec.name == "door_open"
     assert spec.prompt == "wooden door creaking"  # whitespace folded: it must not change keys
     assert spec.duration == 2.0
-    assert spec.seed == derived_seed("door_open") and spec.seed_from_name
+    assert spec.seed == derived_seed("door_open")
     assert spec.output.sample_rate == 48000 and spec.output.bit_depth == 16
     assert spec.output.peak_db == -1.0 and spec.output.gain_db is None
     assert spec.output_path == "audio/doors/door_open.wav"  # import dir / folder under the root / name
@@ -54,7 +54,7 @@ def test_every_key_is_read(project: GameProject) -> None:
         fade_in = 0.1
         fade_out = 0.2
     """).specs
-    assert (spec.name, spec.duration, spec.seed, spec.seed_from_name) == ("big_hit", 1.25, 7, False)
+    assert (spec.name, spec.duration, spec.seed) == ("big_hit", 1.25, 7)
     g = spec.generation
     assert (g.temperature, g.top_k, g.top_p, g.cfg_coef) == (0.8, 100, 0.9, 4.0)
     assert (spec.backend, spec.model) == ("audiogen", "some/model")

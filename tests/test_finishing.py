@@ -23,7 +23,7 @@ RATE = 48000
 def spec(duration: float = 2.0, **output: object) -> SoundSpec:
     out = OutputParams(RATE, 24, None, None, 0.0, 0.0)
     return SoundSpec(name="s", descriptor="sfx/s.sfx.toml", entry="", prompt="p", duration=duration, seed=1,
-                     seed_from_name=False, backend="procedural", model="", output=dataclasses.replace(out, **output),
+                     backend="procedural", model="", output=dataclasses.replace(out, **output),
                      generation=GenerationParams(1.0, 250, 0.0, 3.0), output_path="audio/s.wav")
 
 

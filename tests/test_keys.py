@@ -16,7 +16,7 @@ from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec
 def spec(**changes: object) -> SoundSpec:
     base = SoundSpec(
         name="door", descriptor="sfx/door.sfx.toml", entry="", prompt="wooden door", duration=2.0, seed=5,
-        seed_from_name=False, backend="procedural", model="facebook/audiogen-medium",
+        backend="procedural", model="facebook/audiogen-medium",
         generation=GenerationParams(1.0, 250, 0.0, 3.0),
         output=OutputParams(48000, 16, None, -1.0, 0.0, 0.0), output_path="audio/door.wav",
     )
@@ -59,7 +59,6 @@ def test_finishing_changes_only_the_render_key(change: dict) -> None:
     {"descriptor": "sfx/moved/door.sfx.toml"},
     {"output_path": "audio/elsewhere/door.wav"},
     {"entry": "sound[3]"},
-    {"seed_from_name": True},
     # procedural ignores model sampling parameters and the model: they must not regenerate it
     {"generation": GenerationParams(0.5, 10, 0.9, 1.0)},
     {"model": "other/model"},

@@ -18,7 +18,7 @@ GOOD = "d" * 32  # digest of the file the lock recorded
 def make(**changes: object) -> Target:
     base = SoundSpec(
         name="door", descriptor="sfx/door.sfx.toml", entry="", prompt="wooden door", duration=2.0, seed=5,
-        seed_from_name=False, backend="procedural", model="m", generation=GenerationParams(1.0, 250, 0.0, 3.0),
+        backend="procedural", model="m", generation=GenerationParams(1.0, 250, 0.0, 3.0),
         output=OutputParams(48000, 16, None, -1.0, 0.0, 0.0), output_path=OUT,
     )
     return target(dataclasses.replace(base, **changes), ProceduralGenerator())

@@ -83,7 +83,7 @@ def spec_for(fields: dict[str, Any], model: str) -> SoundSpec:
     """A spec holding just what generation reads; the rest (name, output) never reaches the model."""
     return SoundSpec(
         name="remote", descriptor="", entry="", prompt=fields["prompt"], duration=fields["frames"] / FRAME_RATE,
-        seed=fields["seed"], seed_from_name=False, backend="audiogen", model=model,
+        seed=fields["seed"], backend="audiogen", model=model,
         generation=GenerationParams(float(fields["temperature"]), int(fields["top_k"]), float(fields["top_p"]),
                                     float(fields["cfg_coef"])),
         output=OutputParams(48000, 16, None, -1.0, 0.0, 0.0), output_path="",
