@@ -13,19 +13,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
 from sfx_pipeline import config as config_mod
-from sfx_pipeline import engines, journal, noop, scan
+from sfx_pipeline import engines, journal, scan
 from sfx_pipeline import lock as lock_mod
 from sfx_pipeline.audio.provenance import render_key_in
 from sfx_pipeline.cache import Cache
 from sfx_pipeline.errors import Problem
 from sfx_pipeline.generators import Generators
 from sfx_pipeline.names import CONFIG_NAME
+from sfx_pipeline.observed import Stat, stat_of
 from sfx_pipeline.plan import Action, plan
 from sfx_pipeline.report import Reporter
 from sfx_pipeline.state import FileDigests, StatMemo
 from sfx_pipeline.targets import Targets
+
+if TYPE_CHECKING:
+    from sfx_pipeline.descriptor import Parsed
 
 
 @dataclass
@@ -35,9 +40,15 @@ class Survey:
     problems: list[Problem]
 
 
+# Told of each plan, with what it was made from besides the project's own state: the parsed
+# descriptors, the lock's stat taken before it was read, and when the plan started (time_ns).
+# The CLI sets one that leaves the no-op snapshot (cli/snapshot.py).
+Recorder = Callable[["Project", Survey, "Parsed", "Stat | None", int], None]
+
+
 class Project:
     def __init__(self, root: Path, reporter: Reporter) -> None:
-        self.config_stat = noop.stat_of(str(root / CONFIG_NAME))  # before reading: see noop.py
+        self.config_stat = stat_of(str(root / CONFIG_NAME))  # before reading it: see observed.py
         self.config = config_mod.load(root)
         self.root = self.config.root
         self.reporter = reporter
@@ -45,7 +56,7 @@ class Project:
         self.generators = Generators(self.config.generator, self.config.cache_dir, reporter)
         self.engine = engines.get(self.config.engine)
         self.state_warned = False
-        self.snapshots = True  # leave a snapshot of each plan for the no-op fast path (noop.py)
+        self.recorder: Recorder | None = None  # told of each plan (not of a --force one)
         with paused_gc():
             self.digests = FileDigests(self.config.state_dir)
             self.parsed, self.keys = self._memos()
@@ -58,7 +69,7 @@ class Project:
 
     def reload_config(self) -> None:
         """After sfx-pipeline.toml changed: new settings, same loaded backends where possible."""
-        self.config_stat = noop.stat_of(str(self.root / CONFIG_NAME))
+        self.config_stat = stat_of(str(self.root / CONFIG_NAME))
         self.config = config_mod.load(self.root)
         self.cache = open_cache(self.config, self.reporter)
         self.engine = engines.get(self.config.engine)
@@ -74,7 +85,7 @@ class Project:
     def _survey(self, force: bool) -> Survey:
         started = time.time_ns()
         self.consulted: list[str] = []  # cache entries the plan looked at
-        lock_stat = noop.stat_of(str(self.config.lock_path))  # stat before reading, as for every input
+        lock_stat = stat_of(str(self.config.lock_path))  # stat before reading, as for every input
         parsed = scan.load_all(self.config, self.parsed)
         lock = lock_mod.load(self.config.lock_path)
         journal.replay(self.config.state_dir, self.root, lock)  # what a killed build finished
@@ -86,11 +97,15 @@ class Project:
         actions = plan(targets, problems, lock, disk, self._held_render, force)
         self.save_memos(self.digests, self.parsed, self.keys)
         survey = Survey(actions, lock, problems)
-        if self.snapshots and not force:  # --force plans hand-edited files as stale: not what a plain run sees
-            from sfx_pipeline import snapshot  # it renders with build's outcomes, and build imports us
-
-            snapshot.record(self, survey, parsed, lock, lock_stat, started)
+        if self.recorder is not None and not force:  # --force plans hand-edited files as stale: not what a plain run sees
+            self.recorder(self, survey, parsed, lock_stat, started)
         return survey
+
+    @property
+    def snapshots(self) -> bool:
+        """Whether plans are recorded: a build that changed something then plans once more, so
+        the record matches what it left."""
+        return self.recorder is not None
 
     def save_memos(self, *memos: StatMemo) -> None:
         """Save what changed; a state folder that cannot be written is said once, not fatal."""

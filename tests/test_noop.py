@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from sfx_pipeline import noop
-from sfx_pipeline.cli import main
+from sfx_pipeline.cli import main, noop
+from sfx_pipeline.project import Project
+from sfx_pipeline.report import QuietReporter
 from support.project import GameProject, Run
 
 HOUR_NS = 3600 * 10**9
@@ -228,7 +229,7 @@ def test_what_auto_looked_at_is_part_of_the_snapshot(project: GameProject) -> No
 
 
 def test_a_replay_imports_neither_toml_nor_numpy(built: GameProject) -> None:
-    code = ("import sys; from sfx_pipeline.noop import try_main; "
+    code = ("import sys; from sfx_pipeline.cli.noop import try_main; "
             f"assert try_main(['status', '--project', {str(built.root)!r}]) == 0; "
             "print(sorted(m for m in ('tomllib', 'numpy', 'sfx_pipeline.plan', 'argparse') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -256,3 +257,20 @@ def test_weights_arriving_for_auto_are_seen(project: GameProject, tmp_path: Path
     assert replayed(project, "status") is not None
     model.mkdir()
     assert replayed(project, "status") is None
+
+
+def test_the_planner_imports_nothing_of_the_cli() -> None:
+    """The CLI tells the project how to record a plan; the project does not reach back into it."""
+    code = ("import sys, sfx_pipeline.project, sfx_pipeline.build; "
+            "print(sorted(m for m in sys.modules if m.startswith('sfx_pipeline.cli')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_only_the_cli_records_plans(project: GameProject) -> None:
+    """A project opened as a library (a server, a script) plans without leaving a snapshot."""
+    project.sound("rain", "heavy rain", "seed = 1\n")
+    Project(project.root, QuietReporter()).survey()
+    assert not (project.root / SNAPSHOT).exists()
+    assert project.run("status").code == 2
+    assert replayed(project, "status") is not None

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any, Sequence
 
-from sfx_pipeline import noop
+from sfx_pipeline.cli import noop
 
 if TYPE_CHECKING:
     from sfx_pipeline.cli.parsing import Parser

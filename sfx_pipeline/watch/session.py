@@ -46,9 +46,9 @@ class Session:
         show: Callable[[Report], None] = show_build,
     ) -> None:
         self.settings = settings
-        # Each rebuild replans anyway: no snapshot for a no-op to replay (noop.py) on every save.
-        # The first `status` after the session plans in full and leaves one.
-        project.snapshots = False
+        # Each rebuild replans anyway: no snapshot for a no-op to replay (cli/noop.py) on every
+        # save. The first `status` after the session plans in full and leaves one.
+        project.recorder = None
         debouncer: Debouncer[Change] = Debouncer(settings.effective_settle(), settings.effective_max_wait())
         self.loop = Loop(project, options or Options(), debouncer, show=show, on_build=on_build,
                          on_layout=lambda config: self.observation.refresh(config))

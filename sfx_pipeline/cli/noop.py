@@ -1,9 +1,9 @@
 """The no-op fast path: a `status` or `build` that would change nothing, answered from a snapshot.
 
-Every plan of the project (`status`, `build`, `watch`) leaves a snapshot in
-`.sfx-pipeline/noop.json` (written by `snapshot.py`): the stat of every file the plan was
-made from (config, lock, descriptors, outputs, whatever the backend choice looked at) and
-what each command printed. While all those stats are unchanged the plan is too, so the next
+Every plan the CLI makes (`status`, `build`; not `watch`, which replans on every save)
+leaves a snapshot in `.sfx-pipeline/noop.json` (written by `snapshot.py`): the stat of every
+file the plan was made from (config, lock, descriptors, outputs, whatever the backend choice
+looked at) and what each command printed. While all those stats are unchanged the plan is too, so the next
 run stats the files, compares, and prints the stored answer: no TOML, no hashing, no numpy.
 Anything it is not sure of (an option it does not know, a missing or damaged snapshot, one
 changed stat) sends the command down the full path, which plans and records a new snapshot.
@@ -28,6 +28,7 @@ from typing import Any
 
 from sfx_pipeline import __version__
 from sfx_pipeline.names import CONFIG_NAME, STATE_DIR, SUFFIX
+from sfx_pipeline.observed import kind_of, stat_of
 
 FORMAT = 1
 SNAPSHOT = "noop.json"  # in STATE_DIR: what every run reads
@@ -44,19 +45,6 @@ ENGINE_MARKERS = ("project.godot", "Assets", "ProjectSettings")  # what engine d
 def context() -> list[str | None]:
     """A snapshot is used only by the same version of sfx-pipeline, interpreter and environment."""
     return [__version__, sys.executable, sys.version, *(os.environ.get(name) for name in ENVIRONMENT)]
-
-
-def stat_of(path: str) -> list[int] | None:
-    """[size, mtime_ns, inode] (what git's index compares too), or None when nothing is there."""
-    try:
-        st = os.stat(path)
-    except (OSError, ValueError):
-        return None
-    return [st.st_size, st.st_mtime_ns, st.st_ino]
-
-
-def kind_of(path: str) -> str:
-    return "dir" if os.path.isdir(path) else "file" if os.path.isfile(path) else ""
 
 
 class _Unusual(Exception):

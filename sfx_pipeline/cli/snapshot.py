@@ -1,9 +1,11 @@
 """Record what a plan was made from and what each command would print, for `noop.py` to replay.
 
-Written after every plan. Nothing is recorded when the plan rests on something a stat
-cannot vouch for: a file that changed while it was read, a racy file whose bytes the plan
-did not keep the digest of, a model identity asked of the network, a GPU probe. The next
-run then plans in full, as it would without a snapshot.
+The CLI hands `record` to the project it opens (`Project.recorder`), which calls it after
+every plan: the planner knows nothing of the CLI, its output or this file. Nothing is
+recorded when the plan rests on something a stat cannot vouch for: a file that changed
+while it was read, a racy file whose bytes the plan did not keep the digest of, a model
+identity asked of the network, a GPU probe. The next run then plans in full, as it would
+without a snapshot.
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ import os
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
-from sfx_pipeline import noop
 from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.build import Builder, Options, Report, changes_nothing
-from sfx_pipeline.cli import render
+from sfx_pipeline.cli import noop, render
 from sfx_pipeline.cli.commands.status import exit_status
 from sfx_pipeline.hashing import digest
 from sfx_pipeline.names import CONFIG_NAME, LOCK_NAME
+from sfx_pipeline.observed import Stat, kind_of, stat_of
 from sfx_pipeline.plan import summary
 from sfx_pipeline.state import make_state_dir
 
@@ -34,15 +36,14 @@ class Unsure(Exception):
     """The plan rests on something a stat cannot vouch for: record nothing."""
 
 
-def record(project: Project, survey: Survey, parsed: Parsed, lock: Lock, lock_stat: list[int] | None,
-           started_ns: int) -> None:
+def record(project: Project, survey: Survey, parsed: Parsed, lock_stat: Stat | None, started_ns: int) -> None:
     """Write the snapshot of this plan; remove the old one when this one cannot be trusted.
 
     A snapshot only saves time: a folder that cannot be written (a read-only checkout)
     means planning in full every time, never a failed command."""
     path = project.config.state_dir / noop.SNAPSHOT
     try:
-        inputs = _inputs(project, parsed, lock, lock_stat, started_ns)
+        inputs = _inputs(project, parsed, survey.lock, lock_stat, started_ns)
     except Unsure:
         try:
             path.unlink(missing_ok=True)
@@ -64,16 +65,16 @@ def record(project: Project, survey: Survey, parsed: Parsed, lock: Lock, lock_st
 # what the plan was made from -------------------------------------------------------------
 
 
-def _inputs(project: Project, parsed: Parsed, lock: Lock, lock_stat: list[int] | None,
+def _inputs(project: Project, parsed: Parsed, lock: Lock, lock_stat: Stat | None,
             started_ns: int) -> dict[str, Any]:
     config = project.config
     if project.state_warned:
         raise Unsure("the plan said something (the state folder cannot be written)")
     racy_after = started_ns - noop.RACY_NS
-    files: dict[str, list[int] | None] = {}
+    files: dict[str, Stat | None] = {}
     racy: dict[str, str] = {}
 
-    def add(key: str, stat: list[int] | None, content_digest: str | Callable[[], str] | None) -> None:
+    def add(key: str, stat: Stat | None, content_digest: str | Callable[[], str] | None) -> None:
         files[key] = stat
         if stat is not None and stat[1] >= racy_after:
             if callable(content_digest):
@@ -87,10 +88,10 @@ def _inputs(project: Project, parsed: Parsed, lock: Lock, lock_stat: list[int] |
     add(LOCK_NAME, lock_stat, lambda: digest(lock.to_json().encode("utf-8")))
     for output, seen in project.digests.observed.items():
         add(output, seen[0] if seen else None, seen[1] if seen else None)
-    elsewhere: dict[str, list[int] | None] = {}  # absolute paths outside the project
+    elsewhere: dict[str, Stat | None] = {}  # absolute paths outside the project
     watched, packages = _environment(project)
     for path in [*project.consulted, *watched]:
-        stat = elsewhere[path] = noop.stat_of(path)
+        stat = elsewhere[path] = stat_of(path)
         if stat is not None and stat[1] >= racy_after:
             raise Unsure(path)  # a cache entry or model file being written: nothing to hash
     descriptors = {}
@@ -103,7 +104,7 @@ def _inputs(project: Project, parsed: Parsed, lock: Lock, lock_stat: list[int] |
     if len(descriptors) != parsed.found:
         raise Unsure("a descriptor vanished while it was read")
     return {"clock": started_ns, "files": files, "elsewhere": elsewhere, "racy": racy, "packages": packages,
-            "kinds": {m: noop.kind_of(os.path.join(config.root, m)) for m in noop.ENGINE_MARKERS},
+            "kinds": {m: kind_of(os.path.join(config.root, m)) for m in noop.ENGINE_MARKERS},
             "descriptor_dirs": list(config.descriptor_dirs), "descriptors": descriptors}
 
 
