@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import xxhash
 
@@ -60,8 +61,10 @@ def _folder_fingerprint(folder: Path, memo_path: Path) -> str:
                                "point [generator] model at a folder in audiocraft's release format") from None
     memo = _read_memo(memo_path)
     known = memo.get(str(folder))
-    if known and known["files"] == stats:
-        return known["fingerprint"]
+    # The memo is ours but untrusted like any file on disk: an entry of the wrong shape is a miss.
+    remembered = known.get("fingerprint") if isinstance(known, dict) and known.get("files") == stats else None
+    if isinstance(remembered, str):
+        return remembered
     hasher = xxhash.xxh3_128()
     for f in files:
         with f.open("rb") as stream:
@@ -73,7 +76,7 @@ def _folder_fingerprint(folder: Path, memo_path: Path) -> str:
     return fingerprint
 
 
-def _read_memo(path: Path) -> dict:
+def _read_memo(path: Path) -> dict[str, Any]:
     try:
         memo = json.loads(path.read_text(encoding="utf-8"))
         return memo if isinstance(memo, dict) else {}
