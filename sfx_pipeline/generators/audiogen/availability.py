@@ -48,11 +48,13 @@ def find_weights(model: str) -> Weights | None:
         return None
     from huggingface_hub import try_to_load_from_cache
 
-    found = [try_to_load_from_cache(model, name, cache_dir=hub_cache_dir()) for name in (LM_FILE, COMPRESSION_FILE)]
-    if not all(isinstance(f, str) for f in found):
+    cached_lm, cached_compression = (try_to_load_from_cache(model, name, cache_dir=hub_cache_dir())
+                                     for name in (LM_FILE, COMPRESSION_FILE))
+    # Each is a path, None (not cached) or a marker that the hub has no such file.
+    if not isinstance(cached_lm, str) or not isinstance(cached_compression, str):
         return None
-    lm, compression = Path(found[0]), Path(found[1])
-    return Weights(lm, compression, lm.parent.name)  # .../snapshots/<commit>/state_dict.bin
+    snapshot = Path(cached_lm).parent  # .../snapshots/<commit>/state_dict.bin
+    return Weights(Path(cached_lm), Path(cached_compression), snapshot.name)
 
 
 def missing_packages() -> list[str]:

@@ -83,7 +83,8 @@ def build(model: str, device: str, precision: str) -> Loaded:
 
     Mirrors audiocraft 1.3.0's `get_pretrained` and `load_lm_model` step for step; only the
     dtype line differs, and for precision "auto" it agrees with theirs."""
-    from audiocraft.models import AudioGen, builders, loaders
+    from audiocraft.models import builders, loaders
+    from audiocraft.models.audiogen import AudioGen
     from audiocraft.utils.autocast import TorchAutocast
     from omegaconf import OmegaConf
 

@@ -28,7 +28,7 @@ def generate(loaded: Loaded, prompts: list[str], params: Params, seed: int,
     model.set_custom_progress_callback(progress)
     torch.manual_seed(seed)
     with torch.inference_mode():
-        wav = model.generate(prompts)
+        wav: torch.Tensor = model.generate(prompts)
     return wav[:, 0, :].float().cpu().numpy()
 
 

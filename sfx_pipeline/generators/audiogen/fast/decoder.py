@@ -120,6 +120,7 @@ class FastDecoder:
         return self._session
 
     def _attributes(self, prompt: str) -> list[Any]:
+        attributes: list[Any]  # audiocraft's ConditioningAttributes, one per prompt
         attributes, _ = self.model._prepare_tokens_and_attributes([prompt], None)
         return attributes
 

@@ -11,15 +11,19 @@ once, when the asset took its slot.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from sfx_pipeline.generators.audiogen.fast.kv_cache import KVCache
 from sfx_pipeline.generators.audiogen.fast.model import FastLM, norm
 
+if TYPE_CHECKING:
+    from audiocraft.modules.transformer import StreamingMultiheadAttention, StreamingTransformerLayer
 
-def _attend(attn: nn.Module, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: torch.Tensor,
+
+def _attend(attn: StreamingMultiheadAttention, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: torch.Tensor,
             exact: bool) -> torch.Tensor:
     """q [n, heads, 1, d] over k, v [n, heads, T, d] -> [n, dim], as audiocraft's custom attention.
 
@@ -39,7 +43,7 @@ def _attend(attn: nn.Module, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, 
     return x.to(dtype).reshape(q.shape[0], -1)
 
 
-def self_attention(layer: nn.Module, index: int, x: torch.Tensor, cache: KVCache, rows: slice,
+def self_attention(layer: StreamingTransformerLayer, index: int, x: torch.Tensor, cache: KVCache, rows: slice,
                    write_index: torch.Tensor, length: int, bias: torch.Tensor, heads: int, exact: bool) -> torch.Tensor:
     attn = layer.self_attn
     n = x.shape[0]
@@ -47,23 +51,23 @@ def self_attention(layer: nn.Module, index: int, x: torch.Tensor, cache: KVCache
     q, k, v = projected.view(n, 3, heads, -1).unbind(dim=1)  # each [n, heads, head_dim]
     cache.write(index, write_index, k, v)
     keys, values = cache.keys(index, rows, length)
-    return attn.out_proj(_attend(attn, q[:, :, None, :], keys, values, bias, exact))
+    out: torch.Tensor = attn.out_proj(_attend(attn, q[:, :, None, :], keys, values, bias, exact))
+    return out
 
 
-def cross_attention(layer: nn.Module, index: int, x: torch.Tensor, cache: KVCache, rows: slice,
+def cross_attention(attn: StreamingMultiheadAttention, index: int, x: torch.Tensor, cache: KVCache, rows: slice,
                     heads: int, exact: bool) -> torch.Tensor:
-    attn = layer.cross_attention
     dim = attn.in_proj_weight.shape[0] // 3
     bias_q = None if attn.in_proj_bias is None else attn.in_proj_bias[:dim]
     q = F.linear(x, attn.in_proj_weight[:dim], bias_q).view(x.shape[0], heads, 1, -1)
-    return attn.out_proj(_attend(attn, q, cache.text_k[index, rows], cache.text_v[index, rows],
-                                 cache.text_bias[rows], exact))
+    out: torch.Tensor = attn.out_proj(_attend(attn, q, cache.text_k[index, rows], cache.text_v[index, rows],
+                                              cache.text_bias[rows], exact))
+    return out
 
 
-def text_keys(layer: nn.Module, source: torch.Tensor, heads: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """source [n, L, dim] -> k, v [n, heads, L, head_dim]: audiocraft's cross-attention projections,
-    which it recomputes at every step and the fast decoder computes once per asset."""
-    attn = layer.cross_attention
+def text_keys(attn: StreamingMultiheadAttention, source: torch.Tensor, heads: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """source [n, L, dim] -> k, v [n, heads, L, head_dim]: a layer's cross-attention projections,
+    which audiocraft recomputes at every step and the fast decoder computes once per asset."""
     dim = attn.in_proj_weight.shape[0] // 3
     bias = attn.in_proj_bias
     k = F.linear(source, attn.in_proj_weight[dim:2 * dim], None if bias is None else bias[dim:2 * dim])
@@ -72,9 +76,10 @@ def text_keys(layer: nn.Module, source: torch.Tensor, heads: int) -> tuple[torch
     return (k.view(n, length, heads, -1).transpose(1, 2), v.view(n, length, heads, -1).transpose(1, 2))
 
 
-def feed_forward(layer: nn.Module, x: torch.Tensor) -> torch.Tensor:
+def feed_forward(layer: StreamingTransformerLayer, x: torch.Tensor) -> torch.Tensor:
     with torch.profiler.record_function("fast/ffn"):
-        return layer.linear2(layer.activation(layer.linear1(x)))
+        out: torch.Tensor = layer.linear2(layer.activation(layer.linear1(x)))
+        return out
 
 
 def step_logits(lm: FastLM, cache: KVCache, tokens: torch.Tensor, positions: torch.Tensor, rows: slice,
@@ -92,6 +97,6 @@ def step_logits(lm: FastLM, cache: KVCache, tokens: torch.Tensor, positions: tor
             self_attention(layer, index, norm(layer.norm1, x), cache, rows, write_index, length, self_bias, heads, exact))
         if lm.cross:
             x = x + layer.layer_scale_cross(
-                cross_attention(layer, index, norm(layer.norm_cross, x), cache, rows, heads, exact))
+                cross_attention(lm.cross_attentions[index], index, norm(layer.norm_cross, x), cache, rows, heads, exact))
         x = x + layer.layer_scale_2(feed_forward(layer, norm(layer.norm2, x)))
     return lm.heads(x)

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import Any, ContextManager
+from typing import TYPE_CHECKING, Any, ContextManager
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+if TYPE_CHECKING:  # audiocraft's own modules; imported where a model is loaded, never at start-up
+    from audiocraft.modules.transformer import StreamingMultiheadAttention, StreamingTransformerLayer
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ def unsupported_reason(lm: Any) -> str | None:
     attention, cross-attention to the text, a delay pattern); anything else keeps the stock path."""
     from audiocraft.models.lm import LMModel
     from audiocraft.modules.codebooks_patterns import DelayedPatternProvider
+    from audiocraft.modules.transformer import StreamingMultiheadAttention, StreamingTransformerLayer
 
     if type(lm) is not LMModel:
         return f"{type(lm).__name__} is not a plain LMModel"
@@ -71,6 +75,8 @@ def unsupported_reason(lm: Any) -> str | None:
         return "a norm other than layer_norm"
     cross = bool(lm.fuser.fuse2cond.get("cross"))
     for layer in transformer.layers:
+        if type(layer) is not StreamingTransformerLayer:
+            return f"a transformer layer of type {type(layer).__name__}"
         attn = layer.self_attn
         if not layer.norm_first:
             return "post-norm layers"
@@ -78,9 +84,11 @@ def unsupported_reason(lm: Any) -> str | None:
             return "a self-attention variant (non-custom, kv_repeat, qk norm or rope)"
         if not attn.causal or attn.past_context is not None:
             return "non-causal or windowed self-attention"
-        if (layer.cross_attention is not None) != cross:
+        other = layer.cross_attention
+        if (other is not None) != cross:
             return "cross-attention layers that do not match the fuser"
-        if cross and (not layer.cross_attention.custom or layer.cross_attention.qk_layer_norm):
+        if other is not None and (type(other) is not StreamingMultiheadAttention or not other.custom
+                                  or other.qk_layer_norm):
             return "a cross-attention variant"
     return None
 
@@ -103,7 +111,8 @@ class FastLM:
         from audiocraft.modules.transformer import create_sin_embedding
 
         self.lm = lm
-        layers = list(lm.transformer.layers)
+        # `unsupported_reason` admitted only audiocraft's own layer and attention classes.
+        layers: list[StreamingTransformerLayer] = list(lm.transformer.layers)
         weight = layers[0].self_attn.in_proj_weight
         self.device = weight.device
         self.dtype = lm.emb[0].weight.dtype  # the residual stream's
@@ -111,8 +120,10 @@ class FastLM:
         self.compute_dtype = torch.float16 if self.half else weight.dtype
         self.shape = Shape(dim=lm.dim, heads=layers[0].self_attn.num_heads, layers=len(layers), n_q=lm.n_q,
                            card=lm.card, delays=tuple(lm.pattern_provider.delays))
-        self.layers: list[nn.Module] = layers
+        self.layers = layers
         self.cross = layers[0].cross_attention is not None
+        # Each layer's cross-attention, or none at all when the model attends to no text.
+        self.cross_attentions = [cross_attention_of(layer) for layer in layers] if self.cross else []
         # audiocraft adds `positional_scale * create_sin_embedding(positions, dim, max_period,
         # dtype=x.dtype)` at every step, x being the embeddings' sum; the same elementwise
         # function over all positions once gives the same values. Its length is fixed by the
@@ -133,7 +144,8 @@ class FastLM:
 
     def embed(self, tokens: torch.Tensor) -> torch.Tensor:
         """[rows, n_q] token ids -> [rows, dim]: audiocraft's `sum(emb[k](sequence[:, k]))`, same order."""
-        return sum(self.lm.emb[k](tokens[:, k]) for k in range(self.shape.n_q))  # type: ignore[return-value]
+        embedded: torch.Tensor = sum(self.lm.emb[k](tokens[:, k]) for k in range(self.shape.n_q))
+        return embedded
 
     def heads(self, x: torch.Tensor) -> torch.Tensor:
         """[rows, dim] -> [rows, n_q, card] logits: out_norm, then one linear per codebook."""
@@ -148,6 +160,7 @@ class FastLM:
         provider = self.lm.condition_provider
         tensors = provider(provider.tokenize(attributes))
         empty = torch.zeros(len(attributes), 0, self.shape.dim, device=self.device, dtype=self.dtype)
+        source: torch.Tensor | None
         _, source = self.lm.fuser(empty, tensors)
         if source is None:  # no cross-attention: nothing to attend to
             return empty[0].to(self.compute_dtype)
@@ -160,13 +173,25 @@ class FastLM:
         """The unconditional half of classifier-free guidance, built as `LMModel.generate` does."""
         from audiocraft.modules.conditioners import ClassifierFreeGuidanceDropout
 
-        return ClassifierFreeGuidanceDropout(p=1.0)(attributes)
+        nulls: list[Any] = ClassifierFreeGuidanceDropout(p=1.0)(attributes)
+        return nulls
 
 
-def norm(module: nn.LayerNorm, x: torch.Tensor) -> torch.Tensor:
+def cross_attention_of(layer: StreamingTransformerLayer) -> StreamingMultiheadAttention:
+    """The layer's cross-attention module (audiocraft types it as any module, or None)."""
+    from audiocraft.modules.transformer import StreamingMultiheadAttention
+
+    attn = layer.cross_attention
+    if not isinstance(attn, StreamingMultiheadAttention):
+        raise TypeError(f"cross-attention of type {type(attn).__name__}: the fast decoder checks models first")
+    return attn
+
+
+def norm(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """`module(x)` computed in float32, as CUDA's autocast runs layer_norm (it casts the input and
     the weights up): the same values on a GPU, and the CPU's autocast, which has no such rule,
     gets float16 weights with a float32 input to work too."""
+    assert isinstance(module, nn.LayerNorm)  # audiocraft types its norms as any module; `unsupported_reason` checked
     weight = None if module.weight is None else module.weight.float()
     bias = None if module.bias is None else module.bias.float()
     return F.layer_norm(x.float(), module.normalized_shape, weight, bias, module.eps)

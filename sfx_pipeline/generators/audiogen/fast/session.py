@@ -77,8 +77,8 @@ class Session:
         with self.autocast():
             # The null condition is the same for every asset: its rows' text keys are set once.
             null_rows = torch.arange(layout.slots, layout.rows, device=lm.device)
-            for index, layer in enumerate(lm.layers if lm.cross else []):
-                k, v = layers.text_keys(layer, null_source[None], shape.heads)
+            for index, attn in enumerate(lm.cross_attentions):
+                k, v = layers.text_keys(attn, null_source[None], shape.heads)
                 self.cache.set_text(index, null_rows, k.expand(len(null_rows), -1, -1, -1),
                                     v.expand(len(null_rows), -1, -1, -1))
             length = torch.full((len(null_rows),), null_source.shape[0], device=lm.device)
@@ -114,8 +114,8 @@ class Session:
         heads = self.lm.shape.heads
         if self.layout.tile is not None:  # exact: each asset alone, so the GEMM shape is its own
             for row, source in zip(rows, sources):
-                for index, layer in enumerate(self.lm.layers):
-                    k, v = layers.text_keys(layer, source[None], heads)
+                for index, attn in enumerate(self.lm.cross_attentions):
+                    k, v = layers.text_keys(attn, source[None], heads)
                     self.cache.set_text(index, row[None], k, v)
             return
         longest = max(s.shape[0] for s in sources)
@@ -123,8 +123,8 @@ class Session:
                              dtype=sources[0].dtype)
         for i, source in enumerate(sources):
             padded[i, :source.shape[0]] = source
-        for index, layer in enumerate(self.lm.layers):
-            k, v = layers.text_keys(layer, padded, heads)  # padding is masked by each row's text bias
+        for index, attn in enumerate(self.lm.cross_attentions):
+            k, v = layers.text_keys(attn, padded, heads)  # padding is masked by each row's text bias
             self.cache.set_text(index, rows, k, v)
 
     def guided_logits(self, length: int) -> torch.Tensor:

@@ -12,6 +12,8 @@ computes is never read.
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import torch
 
 from sfx_pipeline.generators.audiogen.fast.model import Shape
@@ -21,19 +23,19 @@ from sfx_pipeline.generators.audiogen.fast.scheduler import Request
 class SlotState:
     def __init__(self, shape: Shape, slots: int, capacity: int, device: torch.device) -> None:
         self.shape, self.slots, self.capacity = shape, slots, capacity
-        long = dict(device=device, dtype=torch.long)
-        self.tokens = torch.full((slots, shape.n_q), shape.card, **long)  # next input column
-        self.positions = torch.full((slots,), capacity - 1, **long)
-        self.total = torch.zeros(slots, **long)  # steps of the asset in the slot; 0 = idle
-        self.frames = torch.zeros(slots, **long)
+        long = torch.long
+        self.tokens = torch.full((slots, shape.n_q), shape.card, device=device, dtype=long)  # next input column
+        self.positions = torch.full((slots,), capacity - 1, device=device, dtype=long)
+        self.total = torch.zeros(slots, device=device, dtype=long)  # steps of the asset in the slot; 0 = idle
+        self.frames = torch.zeros(slots, device=device, dtype=long)
         self.temperature = torch.ones(slots, device=device)
-        self.top_k = torch.zeros(slots, **long)
+        self.top_k = torch.zeros(slots, device=device, dtype=long)
         self.top_p = torch.zeros(slots, device=device)
         self.cfg_coef = torch.ones(slots, device=device)
         self.greedy = torch.zeros(slots, device=device, dtype=torch.bool)
         self.uniforms = torch.zeros(slots, capacity, shape.n_q, device=device)
-        self.out = torch.full((slots, capacity, shape.n_q), shape.card, **long)  # token sampled at each step
-        self.delays = torch.tensor(shape.delays, **long)
+        self.out = torch.full((slots, capacity, shape.n_q), shape.card, device=device, dtype=long)  # token sampled at each step
+        self.delays = torch.tensor(shape.delays, device=device, dtype=long)
         self.index = torch.arange(slots, device=device)
         self._out_base = self.index * capacity
 
@@ -51,7 +53,7 @@ class SlotState:
         slots = to_device([slot for slot, _ in placed], torch.long, device)
         requests = [request for _, request in placed]
 
-        def column(values: list, dtype: torch.dtype) -> torch.Tensor:
+        def column(values: Sequence[float], dtype: torch.dtype) -> torch.Tensor:
             return to_device(values, dtype, device)
 
         self.positions.index_fill_(0, slots, 0)
@@ -90,7 +92,7 @@ class SlotState:
         return self.out[slot][steps, torch.arange(self.shape.n_q, device=self.out.device)[:, None]]
 
 
-def to_device(values: list, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+def to_device(values: Sequence[float], dtype: torch.dtype, device: torch.device) -> torch.Tensor:
     """A small host list on the device. On CUDA through pinned memory without blocking: a
     plain copy from pageable memory would make the host wait for every queued step."""
     host = torch.tensor(values, dtype=dtype)
