@@ -43,3 +43,10 @@ class Terminated(KeyboardInterrupt):
 
 def for_interrupt(exc: KeyboardInterrupt) -> Exit:
     return Exit.TERMINATED if isinstance(exc, Terminated) else Exit.INTERRUPTED
+
+
+def for_counts(counts: dict[str, int]) -> Exit:
+    """`status`'s exit from a plan's counts (the no-op snapshot records it too)."""
+    if counts["error"]:
+        return Exit.ERROR
+    return Exit.STALE if counts["stale"] + counts["modified"] + counts["orphan"] else Exit.OK

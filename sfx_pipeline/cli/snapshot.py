@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.build import Builder, Options, Report, changes_nothing
 from sfx_pipeline.cli import noop, render
-from sfx_pipeline.cli.commands.status import exit_status
+from sfx_pipeline.cli.exits import for_counts
 from sfx_pipeline.hashing import digest
 from sfx_pipeline.names import CONFIG_NAME, LOCK_NAME
 from sfx_pipeline.observed import Stat, kind_of, stat_of
@@ -166,7 +166,7 @@ def _outputs(project: Project, survey: Survey) -> tuple[dict[str, Any], dict[str
     actions = survey.actions
     counts = summary(actions)
     core: dict[str, Any] = {"status": {
-        "counts": counts, "exit": int(exit_status(counts)), "summary": render.counts_line(counts),
+        "counts": counts, "exit": int(for_counts(counts)), "summary": render.counts_line(counts),
         "lines": [str(line) for line in render.status(actions, show_fresh=False)],
     }}
     details: dict[str, Any] = {"status": [a.to_json() for a in actions],

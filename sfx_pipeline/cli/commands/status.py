@@ -6,7 +6,7 @@ import argparse
 
 from sfx_pipeline.cli.command import Command
 from sfx_pipeline.cli.context import open_project
-from sfx_pipeline.cli.exits import Exit
+from sfx_pipeline.cli.exits import Exit, for_counts
 from sfx_pipeline.cli.output import Output
 
 
@@ -25,13 +25,7 @@ def _run(args: argparse.Namespace, out: Output) -> int:
     counts = summary(actions)
     doc = {"counts": counts, "assets": [a.to_json() for a in actions]}
     out.emit(doc, [*render.status(actions, args.all or args.verbose, out.paint), render.counts_line(counts)])
-    return exit_status(counts)
-
-
-def exit_status(counts: dict[str, int]) -> int:
-    if counts["error"]:
-        return Exit.ERROR
-    return Exit.STALE if counts["stale"] + counts["modified"] + counts["orphan"] else Exit.OK
+    return for_counts(counts)
 
 
 COMMAND = Command(
