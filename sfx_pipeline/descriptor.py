@@ -13,18 +13,20 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import xxhash
 
 from sfx_pipeline import schema
-from sfx_pipeline.config import ProjectConfig
 from sfx_pipeline.errors import Problem
 from sfx_pipeline.names import CONFIG_NAME, SUFFIX
 from sfx_pipeline.paths import name_problem, relative_path_problem
 from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec
 from sfx_pipeline.tomlfile import TomlDoc, read_toml
 from sfx_pipeline.untrusted import MAX_OUTPUT_PATH, normal_relative
+
+if TYPE_CHECKING:  # the parser reads the config it is handed and never loads one: no import at run time
+    from sfx_pipeline.config import ProjectConfig
 
 BUILTIN_LEVEL = {"peak_db": -1.0}
 # What one file may expand to: far more than a hand-written file holds, and small enough
