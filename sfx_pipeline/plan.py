@@ -1,13 +1,15 @@
 """Specs + lock + what is on disk → one Action per asset, with the reasons behind it.
 
-Pure: every fact about the world comes in as an argument, so the plan is the same
-function in `status`, `build --dry-run` and `build`, and tests drive it without files.
+Pure: every fact about the world comes in as an argument, as data, so the plan is the
+same function in `status`, `build --dry-run` and `build`, and tests drive it without
+files. The one fact it needs only now and then, which render a file holds, is asked by
+the caller beforehand for the outputs `render_questions` lists.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Mapping
 
 from sfx_pipeline.errors import Problem
 from sfx_pipeline.lock import Lock, LockEntry
@@ -23,11 +25,11 @@ EARLIER = "output from an earlier build that the lock does not list"
 ACCEPTED = "replaces a hand edit kept with `sfx-pipeline accept` (a copy goes to .sfx-pipeline/replaced/)"
 NOT_A_FILE_THERE = "a link, folder or other non-file is at the output path"
 
-# Which render does the file at `output` (with this digest) hold? `wanted` when the render
-# cache holds those very bytes; otherwise the key the WAV carries in its provenance if its
-# audio is untouched; None for a file edited by hand or not written by sfx-pipeline.
-# Asked only when the file is not what the lock says, before calling an output edited.
-HeldRender = Callable[[str, str, str], "str | None"]  # (output path, wanted render key, digest)
+# Output path -> the render key its file holds: the wanted one when the render cache holds
+# those very bytes; otherwise the key the WAV carries in its provenance if its audio is
+# untouched; None for a file edited by hand or not written by sfx-pipeline. Known only for
+# the outputs `render_questions` lists; any other counts as None.
+HeldRenders = Mapping[str, "str | None"]
 
 
 @dataclass(frozen=True)
@@ -57,16 +59,16 @@ def plan(
     problems: list[Problem],
     lock: Lock,
     disk: Mapping[str, str | None],
-    held_render: HeldRender,
+    held: HeldRenders,
     force: bool = False,
 ) -> list[Action]:
-    by_fold = {fold(path): (path, entry) for path, entry in lock.assets.items()}
+    by_fold = _by_fold(lock)
     claimed: set[str] = set()
     actions = []
     for t in targets:
         path, entry = by_fold.get(fold(t.spec.output_path), (t.spec.output_path, None))
         claimed.add(path)
-        actions.append(_asset(t, entry, disk.get(t.spec.output_path), held_render, force))
+        actions.append(_asset(t, entry, disk.get(t.spec.output_path), held, force))
     broken = {p.file for p in problems}
     actions += [Action("", Status.ERROR, (p.message,), problem=p) for p in problems]
     for path, entry in sorted(lock.assets.items()):
@@ -80,8 +82,33 @@ def plan(
     return actions
 
 
-def _asset(t: Target, entry: LockEntry | None, on_disk: str | None,
-           held_render: HeldRender, force: bool) -> Action:
+def render_questions(targets: list[Target], lock: Lock,
+                     disk: Mapping[str, str | None]) -> list[tuple[str, str, str]]:
+    """(output path, render key wanted there, digest of the file now) for each output whose
+    file is there but is not what the lock records for its path: before calling it edited,
+    the plan needs to know which render it holds (`HeldRenders`)."""
+    by_fold = _by_fold(lock)
+    asked = []
+    for t in targets:
+        output = t.spec.output_path
+        on_disk = disk.get(output)
+        _, entry = by_fold.get(fold(output), (output, None))
+        if on_disk is not None and _unexplained(entry, on_disk):
+            asked.append((output, t.render_key, on_disk))
+    return asked
+
+
+def _by_fold(lock: Lock) -> dict[str, tuple[str, LockEntry]]:
+    """The lock's entries by folded path: a lock written on Windows may spell a path in other case."""
+    return {fold(path): (path, entry) for path, entry in lock.assets.items()}
+
+
+def _unexplained(entry: LockEntry | None, on_disk: str) -> bool:
+    """Is the file there a regular one that the lock does not record at this path? (`_asset`'s last case)"""
+    return on_disk != NOT_A_FILE and (entry is None or on_disk != entry.output_digest)
+
+
+def _asset(t: Target, entry: LockEntry | None, on_disk: str | None, held: HeldRenders, force: bool) -> Action:
     if entry is None:
         reasons = ["new asset"]
     elif (entry.generation_key, entry.render_key) == (t.generation_key, t.render_key):
@@ -97,11 +124,11 @@ def _asset(t: Target, entry: LockEntry | None, on_disk: str | None,
     elif entry is not None and on_disk == entry.output_digest:
         if entry.accepted and reasons:  # the descriptor moved on from an edit the user chose to keep
             reasons.append(ACCEPTED)
-    else:
-        held = held_render(output, t.render_key, on_disk)
-        if held == t.render_key:
+    else:  # `_unexplained`: one of the files `render_questions` lists
+        holds = held.get(output)
+        if holds == t.render_key:
             reasons = []  # the file already holds exactly this render (e.g. the lock lagged behind)
-        elif held is not None and entry is None:
+        elif holds is not None and entry is None:
             reasons = [EARLIER]  # ours by its provenance, and no lock record says otherwise: replace it
         else:
             # Provenance proves who made a file, not that it is the one this path should
@@ -113,8 +140,9 @@ def _asset(t: Target, entry: LockEntry | None, on_disk: str | None,
     kept = not force and (HAND_EDITED in reasons or FOREIGN in reasons) or NOT_A_FILE_THERE in reasons
     if kept:
         return Action(output, Status.MODIFIED, tuple(reasons), t, entry, on_disk)
-    if t.pending:
-        reasons.append(f"{t.pending}: the {t.backend} sound is kept until a build runs where it loads")
+    if t.unavailable is not None:  # judged by a model this machine lacks: keep the sound it made
+        reasons.append(f"needs {t.backend} ({t.unavailable}): the {t.backend} sound is kept until a build "
+                       "runs where it loads")
         return Action(output, Status.PENDING, tuple(reasons), t, entry, on_disk)
     return Action(output, Status.STALE, tuple(reasons), t, entry, on_disk)
 

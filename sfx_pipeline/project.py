@@ -24,7 +24,7 @@ from sfx_pipeline.errors import Problem
 from sfx_pipeline.generators import Generators
 from sfx_pipeline.names import CONFIG_NAME
 from sfx_pipeline.observed import Stat, stat_of
-from sfx_pipeline.plan import Action, plan
+from sfx_pipeline.plan import Action, plan, render_questions
 from sfx_pipeline.report import Reporter
 from sfx_pipeline.state import FileDigests, StatMemo
 from sfx_pipeline.targets import Targets
@@ -89,12 +89,14 @@ class Project:
         parsed = scan.load_all(self.config, self.parsed)
         lock = lock_mod.load(self.config.lock_path)
         journal.replay(self.config.state_dir, self.root, lock)  # what a killed build finished
-        targets, unavailable = Targets(self.generators, self.keys, self.root).make(parsed, lock)
-        problems = parsed.problems + unavailable
-        outputs = {t.spec.output_path for t in targets} | set(lock.assets)
+        outputs = {spec.output_path for spec in parsed.specs} | set(lock.assets)
         disk = {path: self.digests.digest(self.root, path) for path in outputs}
         self.digests.keep_only(outputs)  # forget renamed and removed outputs
-        actions = plan(targets, problems, lock, disk, self._held_render, force)
+        targets, unavailable = Targets(self.generators, self.keys).make(parsed, lock, disk)
+        problems = parsed.problems + unavailable
+        held = {output: self._held_render(output, wanted, on_disk)
+                for output, wanted, on_disk in render_questions(targets, lock, disk)}
+        actions = plan(targets, problems, lock, disk, held, force)
         self.save_memos(self.digests, self.parsed, self.keys)
         survey = Survey(actions, lock, problems)
         if self.recorder is not None and not force:  # --force plans hand-edited files as stale: not what a plain run sees
@@ -116,7 +118,8 @@ class Project:
                 self.reporter.line(f"warning: {why}; builds still work, but each one re-reads every file")
 
     def _held_render(self, output: str, wanted: str, on_disk: str) -> str | None:
-        """The render key the file at `output` holds, if it is an untouched output of ours.
+        """The render key the file at `output` holds, if it is an untouched output of ours
+        (the planner's `HeldRenders`, asked for the outputs `render_questions` lists).
 
         `wanted` when the render cache holds those very bytes (a build killed between install
         and lock write); else the key in the WAV's provenance, trusted only while its audio

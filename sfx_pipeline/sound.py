@@ -63,4 +63,6 @@ class Target:
     generation_key: str
     render: dict[str, Any]
     render_key: str
-    pending: str = ""  # why this sound cannot be rebuilt here (its backend cannot run), if it must wait
+    # Why its backend cannot run here, for a sound judged by a real model this machine lacks
+    # (see targets.py); None when it can. The plan decides what follows from it.
+    unavailable: str | None = None

@@ -6,17 +6,20 @@ Two refinements over computing `keys.target` for every spec:
   reuses the keys computed last time; the fields behind them come from the lock entry,
   so the memo holds keys only and stays small. This is most of a no-op build's speed.
 - No downgrades. With `backend = "auto"`, a laptop without AudioGen resolves to
-  placeholders. A sound the lock says a real model made is then judged by that model
-  (taken to be the model the lock names), so it stays fresh instead of being replaced
-  by a placeholder; if its descriptor changed, it is *pending*: the real sound is kept
-  until a build runs where the model loads. Missing outputs still get placeholders.
+  placeholders. A sound the lock says a real model made, whose output is on disk, is then
+  judged by that model (taken to be the model the lock names), so it stays fresh instead
+  of being replaced by a placeholder. Its target says why that model cannot run here
+  (`Target.unavailable`); the plan decides what follows (pending, if it has changed).
+  Missing outputs still get placeholders.
+
+It reads no file: what is on disk comes in as an argument, and the memo is loaded by its caller.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from sfx_pipeline import schema
@@ -30,14 +33,15 @@ from sfx_pipeline.state import StatMemo
 
 
 class Targets:
-    def __init__(self, generators: Generators, memo: StatMemo, root: Path) -> None:
+    def __init__(self, generators: Generators, memo: StatMemo) -> None:
         self.generators = generators
         self.memo = memo
-        self.root = root
 
-    def make(self, parsed: Parsed, lock: Lock) -> tuple[list[Target], list[Problem]]:
+    def make(self, parsed: Parsed, lock: Lock,
+             disk: Mapping[str, str | None]) -> tuple[list[Target], list[Problem]]:
         """Targets for every spec whose backend can be named here; a backend that cannot
-        (a hub model not downloaded while offline…) is a problem of that descriptor only."""
+        (a hub model not downloaded while offline…) is a problem of that descriptor only.
+        `disk`: the digest of what is at each output path, None where nothing is."""
         by_file: dict[str, list[SoundSpec]] = {}
         for spec in parsed.specs:
             by_file.setdefault(spec.descriptor, []).append(spec)
@@ -46,19 +50,20 @@ class Targets:
         self.memo.keep_only(set(by_file))  # forget descriptors that are gone or broken
         for shown, specs in by_file.items():
             try:
-                made += self._for_file(shown, specs, parsed.stats.get(shown), lock)
+                made += self._for_file(shown, specs, parsed.stats.get(shown), lock, disk)
             except ModelUnavailable as exc:
                 problems.append(Problem(shown, schema.dotted([specs[0].entry, "generation"]) if specs[0].entry
                                         else "generation", f"{specs[0].backend} backend: {exc.message}", exc.hint))
         return made, problems
 
-    def _for_file(self, shown: str, specs: list[SoundSpec], st: os.stat_result | None, lock: Lock) -> list[Target]:
+    def _for_file(self, shown: str, specs: list[SoundSpec], st: os.stat_result | None, lock: Lock,
+                  disk: Mapping[str, str | None]) -> list[Target]:
         known = (self.memo.recall(shown, st) if st else None) or []
         recalled = [self._recall(spec, known[i], lock) if i < len(known) else None for i, spec in enumerate(specs)]
         pairs = [pair for pair in recalled if pair is not None]
         if len(pairs) == len(specs):
             return [t for t, _ in pairs]
-        pairs = [pair or self._compute(spec, lock) for pair, spec in zip(recalled, specs)]
+        pairs = [pair or self._compute(spec, lock, disk) for pair, spec in zip(recalled, specs)]
         if st:
             self.memo.remember(shown, st, [remembered(t, g) for t, g in pairs])
         return [t for t, _ in pairs]
@@ -74,23 +79,21 @@ class Targets:
             return None
         return (t, generator) if t else None
 
-    def _compute(self, spec: SoundSpec, lock: Lock) -> tuple[Target, Generator]:
+    def _compute(self, spec: SoundSpec, lock: Lock, disk: Mapping[str, str | None]) -> tuple[Target, Generator]:
         generator = self.generators.for_spec(spec)
         t = target(spec, generator)
         if spec.backend == "auto" and t.placeholder:
-            return self._no_downgrade(spec, t, generator, lock)
+            return self._no_downgrade(spec, t, generator, lock, disk)
         return t, generator
 
-    def _no_downgrade(self, spec: SoundSpec, placeholder: Target, generator: Generator,
-                      lock: Lock) -> tuple[Target, Generator]:
+    def _no_downgrade(self, spec: SoundSpec, placeholder: Target, generator: Generator, lock: Lock,
+                      disk: Mapping[str, str | None]) -> tuple[Target, Generator]:
+        """The target to judge this output by: the real model the lock names, or the placeholder."""
         entry = lock.assets.get(spec.output_path)
         if entry is None or entry.placeholder or entry.backend not in REGISTRY:
             return placeholder, generator
-        if not (self.root / spec.output_path).exists():
+        if disk.get(spec.output_path) is None:
             return placeholder, generator  # nothing to keep: a placeholder beats silence
         real = self.generators.pinned(entry.backend, spec.model, entry.model)
-        t = target(spec, real)
-        if (t.generation_key, t.render_key) != (entry.generation_key, entry.render_key):
-            why = self.generators.why_not(spec.model) or "it cannot load here"
-            t = dataclasses.replace(t, pending=f"needs {entry.backend} ({why})")
-        return t, real
+        why = self.generators.why_not(spec.model) or "it cannot load here"
+        return dataclasses.replace(target(spec, real), unavailable=why), real

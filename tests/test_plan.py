@@ -8,8 +8,9 @@ from sfx_pipeline.errors import Problem
 from sfx_pipeline.generators.procedural.backend import ProceduralGenerator
 from sfx_pipeline.keys import target
 from sfx_pipeline.lock import Lock, LockEntry
-from sfx_pipeline.plan import plan, summary
+from sfx_pipeline.plan import plan, render_questions, summary
 from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec, Target
+from sfx_pipeline.untrusted import NOT_A_FILE
 
 OUT = "audio/door.wav"
 GOOD = "d" * 32  # digest of the file the lock recorded
@@ -38,8 +39,10 @@ def never(output: str, key: str, digest: str) -> str | None:
 
 
 def one(targets, lock_entries, disk, problems=(), matches=never, force=False):
+    # `matches` answers the questions the planner lists, as the survey does from the cache and the WAV
     lock = Lock(dict(lock_entries))
-    return plan(list(targets), list(problems), lock, disk, matches, force)
+    held = {output: matches(output, key, digest) for output, key, digest in render_questions(list(targets), lock, disk)}
+    return plan(list(targets), list(problems), lock, disk, held, force)
 
 
 def test_fresh_when_keys_and_output_match() -> None:
@@ -148,13 +151,40 @@ def test_lock_paths_match_case_insensitively() -> None:
 
 def test_a_sound_whose_backend_cannot_run_here_is_pending_not_stale() -> None:
     old = make()
-    new = dataclasses.replace(make(prompt="metal door"), pending="needs audiogen (no CUDA GPU)")
-    (action,) = one([new], {OUT: entry_for(old)}, {OUT: GOOD})
+    # judged by the real model the lock names (see targets.py), which cannot run here
+    new = dataclasses.replace(make(prompt="metal door"), backend="audiogen", placeholder=False,
+                              unavailable="no CUDA GPU")
+    made = entry_for(old, backend="audiogen", placeholder=False)
+    (action,) = one([new], {OUT: made}, {OUT: GOOD})
     assert action.status == "pending"
     assert action.reasons == ("prompt changed",
-                              "needs audiogen (no CUDA GPU): the procedural sound is kept until a build runs where it loads")
-    (hand_edited,) = one([new], {OUT: entry_for(old)}, {OUT: "e" * 32})
+                              "needs audiogen (no CUDA GPU): the audiogen sound is kept until a build runs where it loads")
+    (hand_edited,) = one([new], {OUT: made}, {OUT: "e" * 32})
     assert hand_edited.status == "modified"  # a hand edit is the stronger reason to keep it
+    (same,) = one([dataclasses.replace(new, generation_key=made.generation_key, render_key=made.render_key)],
+                  {OUT: made}, {OUT: GOOD})
+    assert (same.status, same.reasons) == ("fresh", ())  # unchanged: nothing is waiting for the model
+
+
+def test_a_forced_hand_edit_of_a_sound_whose_backend_cannot_run_here_stays_pending() -> None:
+    # --force replaces hand edits, but only a backend that runs can make the replacement
+    t = dataclasses.replace(make(), backend="audiogen", placeholder=False, unavailable="no CUDA GPU")
+    made = entry_for(t, backend="audiogen", placeholder=False)
+    (action,) = one([t], {OUT: made}, {OUT: "e" * 32}, force=True)
+    assert action.status == "pending"
+    assert action.reasons == ("output modified by hand",
+                              "needs audiogen (no CUDA GPU): the audiogen sound is kept until a build runs where it loads")
+
+
+def test_the_render_question_is_asked_only_of_files_the_lock_does_not_explain() -> None:
+    t = make()
+    here, elsewhere = make(output_path="audio/here.wav"), make(output_path="audio/new.wav")
+    lock = Lock({OUT: entry_for(t), "Audio/Here.wav": entry_for(here)})  # matched case-insensitively
+    disk = {OUT: GOOD, "audio/here.wav": "e" * 32, "audio/new.wav": "f" * 32}
+    assert render_questions([t, here, elsewhere], lock, disk) == [("audio/here.wav", here.render_key, "e" * 32),
+                                                                  ("audio/new.wav", elsewhere.render_key, "f" * 32)]
+    missing_or_not_a_file = {OUT: None, "audio/here.wav": NOT_A_FILE, "audio/new.wav": None}
+    assert render_questions([t, here, elsewhere], lock, missing_or_not_a_file) == []
 
 
 def test_an_untouched_output_of_an_earlier_build_is_replaced_not_kept() -> None:
