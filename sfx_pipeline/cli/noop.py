@@ -28,9 +28,9 @@ from typing import Any
 
 from sfx_pipeline import __version__
 from sfx_pipeline.names import CONFIG_NAME, STATE_DIR, SUFFIX
-from sfx_pipeline.observed import kind_of, stat_of
+from sfx_pipeline.observed import kind_of, observe, package_at, stat_of
 
-FORMAT = 1
+FORMAT = 2
 SNAPSHOT = "noop.json"  # in STATE_DIR: what every run reads
 DETAILS = "noop-assets.json"  # per-asset documents, read only for --json and --all
 # 2 s: FAT's timestamp step, the coarsest in use, and room for a network drive's clock
@@ -183,12 +183,10 @@ def _unchanged(root: str, snap: dict[str, Any], seen: dict[str, int]) -> bool:
             return False
         if relative in racy:
             seen[relative] = st.st_mtime_ns
-    if snap["packages"]:
-        from importlib.util import find_spec
-
-        if any((find_spec(name) is not None) != present for name, present in snap["packages"].items()):
-            return False
-    return True
+    if any(package_at(name) != where for name, where in snap["packages"].items()):
+        return False  # AudioGen's packages installed, removed, or found elsewhere
+    probe = snap["probe"]
+    return probe is None or observe(probe["watch"]) == probe["facts"]  # what torch's GPU answer rests on
 
 
 def _same_content(root: str, snap: dict[str, Any], seen: dict[str, int]) -> bool:

@@ -22,7 +22,7 @@ from sfx_pipeline.cli import noop, render
 from sfx_pipeline.cli.exits import for_counts
 from sfx_pipeline.hashing import digest
 from sfx_pipeline.names import CONFIG_NAME, LOCK_NAME
-from sfx_pipeline.observed import Stat, kind_of, stat_of
+from sfx_pipeline.observed import Stat, kind_of, package_at, stat_of
 from sfx_pipeline.plan import summary
 from sfx_pipeline.state import make_state_dir
 
@@ -89,7 +89,7 @@ def _inputs(project: Project, parsed: Parsed, lock: Lock, lock_stat: Stat | None
     for output, seen in project.digests.observed.items():
         add(output, seen[0] if seen else None, seen[1] if seen else None)
     elsewhere: dict[str, Stat | None] = {}  # absolute paths outside the project
-    watched, packages = _environment(project)
+    watched, packages, probe = _environment(project)
     for path in [*project.consulted, *watched]:
         stat = elsewhere[path] = stat_of(path)
         if stat is not None and stat[1] >= racy_after:
@@ -103,16 +103,21 @@ def _inputs(project: Project, parsed: Parsed, lock: Lock, lock_stat: Stat | None
             racy[shown] = parsed.digests[shown]
     if len(descriptors) != parsed.found:
         raise Unsure("a descriptor vanished while it was read")
+    for stat in probe["facts"]["stat"] if probe else []:
+        if stat is not None and stat[1] >= racy_after:
+            raise Unsure("a file the GPU's answer rests on was just written")
     return {"clock": started_ns, "files": files, "elsewhere": elsewhere, "racy": racy, "packages": packages,
+            "probe": probe,
             "kinds": {m: kind_of(os.path.join(config.root, m)) for m in noop.ENGINE_MARKERS},
             "descriptor_dirs": list(config.descriptor_dirs), "descriptors": descriptors}
 
 
-def _environment(project: Project) -> tuple[list[str], dict[str, bool]]:
-    """The files and packages the backend choice and the model's identity looked at.
+def _environment(project: Project) -> tuple[list[str], dict[str, str | None], dict[str, Any] | None]:
+    """The files, packages and GPU answer the backend choice and the model's identity rest on.
 
-    `auto` looks for AudioGen's packages and weights, then (weights found) for a GPU; a GPU
-    probe imports torch, and no stat can vouch for its answer, so such a plan is not recorded."""
+    `auto` looks for AudioGen's packages and weights, then (weights found, device not "cpu")
+    asks torch for a GPU: that answer is kept with what it depends on (`gpu.py`), and a
+    replay checks those instead of importing torch."""
     generators = project.generators
     device = project.config.generator.get("device", "auto")
     auto = generators.auto_choices()
@@ -122,18 +127,34 @@ def _environment(project: Project) -> tuple[list[str], dict[str, bool]]:
         raise Unsure("auto asked a server whether it answers")
     if project.consulted and project.config.shared_cache.get("remote"):
         raise Unsure("the shared cache may have been asked")
-    if device != "cpu" and any(chosen != "procedural" for chosen in auto.values()):
-        raise Unsure("the GPU was probed")
     explicit = {model for (name, model) in generators.loaded_names() if name == "audiogen"} - set(auto)
     if not auto and not explicit:
-        return [], {}
+        return [], {}, None
     from sfx_pipeline.generators.audiogen import availability
 
     if any(availability.find_weights(model) is None for model in explicit):
         raise Unsure("a model's identity came from the hub")
     watched = [path for model in sorted(set(auto) | explicit) for path in _weight_paths(availability, model)]
-    missing = availability.missing_packages()
-    return watched, {name: name not in missing for name in ("torch", "torchaudio", "audiocraft")}
+    packages = {name: package_at(name) for name in ("torch", "torchaudio", "audiocraft")}
+    probe = None
+    if device != "cpu" and not availability.missing_packages():
+        asked = [model for model in auto if availability.find_weights(model) is not None]
+        if asked:
+            probe = _gpu_answer([auto[model] == "audiogen" for model in asked])
+    return watched, packages, probe
+
+
+def _gpu_answer(used: list[bool]) -> dict[str, Any]:
+    """What torch said of the GPU when the plan asked (whether each model whose weights were
+    found got AudioGen is `used`), and what that answer depends on."""
+    from sfx_pipeline.generators.audiogen import gpu
+
+    probe = gpu.last_probe()
+    if probe is None or probe.watch is None or probe.facts is None:
+        raise Unsure(f"the GPU was probed ({probe.why if probe else 'elsewhere'})")
+    if any(chose != probe.available for chose in used):
+        raise Unsure("torch's answer changed while planning")
+    return {"watch": probe.watch, "facts": probe.facts, "cuda": probe.available}
 
 
 def _weight_paths(availability: Any, model: str) -> list[str]:

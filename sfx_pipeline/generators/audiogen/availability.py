@@ -2,7 +2,8 @@
 
 `auto` asks this before every build, so it must stay fast: it looks for packages without
 importing them, for weights on disk without reading them, and imports torch (a second or
-two) only when everything else is in place and the answer depends on the GPU.
+two) only when everything else is in place and the answer depends on the GPU (`gpu.py`,
+which also says what that answer depends on, so a no-op need not ask again).
 """
 
 from __future__ import annotations
@@ -97,6 +98,6 @@ def _weights_reason(model: str, for_auto: bool) -> str | None:
 
 
 def _cuda_available() -> bool:
-    import torch
+    from sfx_pipeline.generators.audiogen import gpu
 
-    return bool(torch.cuda.is_available())
+    return gpu.cuda_available()  # remembers what the answer depends on, for the no-op snapshot
