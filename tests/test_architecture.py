@@ -53,6 +53,26 @@ def test_imports_inside_functions_close_no_cycle_either(graph: Any) -> None:
     assert not found, f"import cycles through imports inside functions:\n{_shown(every, found)}"
 
 
+def _importers(graph: Any, target: str) -> list[str]:
+    """Modules that import `target` or anything under it, at load or inside a function."""
+    every = graph.every()
+    return sorted(m for m in graph.modules if any(t == target or t.startswith(target + ".") for t in every[m]))
+
+
+def test_the_library_never_imports_the_command_line(graph: Any) -> None:
+    # A thin CLI over a usable library: only `python -m sfx_pipeline` starts the CLI.
+    outside = [m for m in _importers(graph, "sfx_pipeline.cli") if not m.startswith("sfx_pipeline.cli")]
+    assert outside == ["sfx_pipeline.__main__"]
+
+
+def test_producers_take_value_types_from_sound_not_from_the_parser(graph: Any) -> None:
+    producers = ("generators", "audio", "engines", "remote", "serve", "keys", "plan", "produce")
+    readers = [m for m in _importers(graph, "sfx_pipeline.descriptor")
+               if any(m == f"sfx_pipeline.{p}" or m.startswith(f"sfx_pipeline.{p}.") for p in producers)]
+    assert readers == []
+    assert graph.load["sfx_pipeline.sound"] | graph.deferred["sfx_pipeline.sound"] == set()  # the bottom layer
+
+
 def test_the_graph_covers_every_module_of_the_package(graph: Any) -> None:
     files = set((ROOT / "sfx_pipeline").rglob("*.py"))
     assert len(graph.modules) == len(files)
