@@ -13,7 +13,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from sfx_pipeline import lock as lock_mod
 from sfx_pipeline.atomic import write_atomic
@@ -39,6 +39,9 @@ from sfx_pipeline.untrusted import (
     removable_sidecar,
     writable_output,
 )
+
+if TYPE_CHECKING:
+    from sfx_pipeline.produce import Produced  # imported when there is audio to make: see _build
 
 # What --dry-run reports for each planned status (orphans depend on --prune).
 _DRY_RUN = {Status.FRESH: Outcome.FRESH, Status.STALE: Outcome.WOULD_BUILD, Status.PENDING: Outcome.KEPT,
@@ -221,7 +224,8 @@ class Builder:
             if a.status == Status.FRESH and a.target and a.on_disk:
                 if not _recorded(a):
                     accepted = bool(a.entry and a.entry.accepted and a.entry.output_digest == a.on_disk)
-                    self._record(a.target, a.on_disk, a.entry.batch if a.entry else {}, accepted)
+                    promise = self.project.generators.promise(a.target)  # nothing generates it: as the backend stands
+                    self._record(a.target, a.on_disk, a.entry.batch if a.entry else {}, promise, accepted)
                 self._result(a, Outcome.FRESH)
             elif a.status == Status.MODIFIED:
                 self._result(a, Outcome.KEPT, _kept_because(a))
@@ -312,7 +316,7 @@ class Builder:
                 if done.data is None:
                     self._result(a, Outcome.FAILED, done.error)
                 else:
-                    self._install(a, t, done.data, done.outcome, done.batch, done.note)
+                    self._install(a, t, done)
         finally:
             self.report.audio_seconds += producer.totals.audio_seconds
             self.report.generate_seconds += producer.totals.generate_seconds
@@ -321,7 +325,9 @@ class Builder:
             self.report.results[first:] = sorted(self.report.results[first:],
                                                  key=lambda r: position.get(r.output, len(position)))
 
-    def _install(self, a: Action, t: Target, data: bytes, outcome: Outcome, batch: dict[str, Any], note: str = "") -> None:
+    def _install(self, a: Action, t: Target, done: Produced) -> None:
+        assert done.data is not None, "a failed target is reported, never installed"
+        data, note = done.data, done.note
         try:
             path = writable_output(self.project.root, t.spec.output_path)
             if a.entry and a.entry.accepted and a.on_disk == a.entry.output_digest:
@@ -334,8 +340,8 @@ class Builder:
             return
         output_digest = digest(data)
         self.project.digests.record(self.project.root, t.spec.output_path, output_digest)
-        self._record(t, output_digest, batch)
-        self._result(a, outcome, note)
+        self._record(t, output_digest, done.batch, done.reproducibility)
+        self._result(a, done.outcome, note)
 
     def _keep_copy(self, a: Action) -> str:
         """An accepted hand edit is about to be replaced: copy it out of the way first."""
@@ -348,11 +354,13 @@ class Builder:
 
     # lock and report ------------------------------------------------------------------
 
-    def _record(self, t: Target, output_digest: str, batch: dict[str, Any], accepted: bool = False) -> None:
+    def _record(self, t: Target, output_digest: str, batch: dict[str, Any], promise: str,
+                accepted: bool = False) -> None:
+        """Write what is now at `t`'s output into the lock; `promise`: what its backend says
+        about rebuilding it ("" says nothing: a sound judged by a model this machine lacks)."""
         entry = lock_entry(t, output_digest, batch, accepted)
-        generator = self.project.generators.for_spec(t.spec)
-        if generator.name == t.backend:  # not a sound judged by a model this machine lacks
-            self.lock.reproducibility[t.backend] = generator.reproducibility()
+        if promise:
+            self.lock.reproducibility[t.backend] = promise
         path = t.spec.output_path
         old = self._spelling.get(fold(path))
         if old is not None and old != path:

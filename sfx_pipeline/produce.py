@@ -32,6 +32,10 @@ class Produced:
     batch: dict[str, Any] = field(default_factory=dict)  # how its audio was generated
     note: str = ""  # for the person building, e.g. a loudness target not reached
     error: str = ""
+    # What its backend promises about rebuilding it (`Generator.reproducibility`), for the
+    # lock: asked of the backend right after it generated this audio, when it knows the
+    # device and decoder it ran on, and kept beside the audio in the cache for later builds.
+    reproducibility: str = ""
 
 
 @dataclass
@@ -67,13 +71,15 @@ class Producer:
         rendered = self.cache.get("renders", t.render_key, bound("renders", t.render_key))
         if rendered is not None:
             notes = [n for n in _listed(rendered.meta.get("notes")) if isinstance(n, str)]
-            return Produced(t, rendered.data, Outcome.CACHED, _table(rendered.meta.get("batch")), "; ".join(notes))
+            return Produced(t, rendered.data, Outcome.CACHED, _table(rendered.meta.get("batch")), "; ".join(notes),
+                            reproducibility=self._promise(t, rendered.meta))
         generated = self.cache.get("generations", t.generation_key, bound("generations", t.generation_key))
         if generated is not None:
             rate, samples = unpack_generation(t.generation_key, generated.data) or (0, b"")
             audio = np.frombuffer(samples, dtype="<f4")
             if np.isfinite(audio).all():  # anything else is not audio a backend made: regenerate
-                return self._render(t, audio, rate, Outcome.CACHED, _table(generated.meta.get("batch")))
+                return self._render(t, audio, rate, Outcome.CACHED, _table(generated.meta.get("batch")),
+                                    self._promise(t, generated.meta))
         return None
 
     def _generate(self, generator: Generator, jobs: list[Job], pending: dict[str, list[Target]]) -> Iterator[Produced]:
@@ -84,8 +90,10 @@ class Producer:
                 if done.audio is None:
                     yield from (Produced(t, None, error=done.error or "generation failed") for t in group)
                     continue
-                self._store(done)
-                yield from (self._render(t, done.audio, done.rate, Outcome.GENERATED, done.info) for t in group)
+                promise = generator.reproducibility()  # now that it has run: the device, the decoder that worked
+                self._store(done, promise)
+                yield from (self._render(t, done.audio, done.rate, Outcome.GENERATED, done.info, promise)
+                            for t in group)
         finally:
             self.totals.generate_seconds += time.perf_counter() - started
         for key in [j.key for j in jobs if j.key in pending]:  # a backend that stopped early loses nothing silently
@@ -100,9 +108,17 @@ class Producer:
             self.reporter.line(f"error: {exc}")
             yield from (Generated(job, None, 0, error=f"{generator.name} could not load: {exc.message}") for job in jobs)
 
-    def _store(self, done: Generated) -> None:
+    def _promise(self, t: Target, meta: dict[str, Any]) -> str:
+        """For audio from the cache: what its backend said when it generated it, stored beside
+        it; else (an entry from the team's store, or from an older version) what the backend
+        says now, before generating anything."""
+        said = meta.get("reproducibility")
+        return said if isinstance(said, str) and said else self.generators.promise(t)
+
+    def _store(self, done: Generated, promise: str) -> None:
         audio = np.ascontiguousarray(done.audio, dtype="<f4")
-        meta = {"rate": done.rate, "samples": len(audio), "backend": done.job.spec.backend, "batch": done.info}
+        meta = {"rate": done.rate, "samples": len(audio), "backend": done.job.spec.backend, "batch": done.info,
+                "reproducibility": promise}
         self.cache.put("generations", done.job.key, pack_generation(done.job.key, done.rate, audio.tobytes()), meta)
         self._warn_once()
         self.totals.audio_seconds += len(audio) / done.rate
@@ -113,16 +129,18 @@ class Producer:
             self.reporter.line(f"warning: cannot write to the cache at {self.cache.root} ({self.cache.write_error}); "
                                "sounds still install, but this build caches nothing")
 
-    def _render(self, t: Target, audio: np.ndarray, rate: int, outcome: Outcome, batch: dict[str, Any]) -> Produced:
+    def _render(self, t: Target, audio: np.ndarray, rate: int, outcome: Outcome, batch: dict[str, Any],
+                promise: str) -> Produced:
         trace = {"seed": str(t.spec.seed), "backend": t.backend, "model": str(t.generation.get("model", "-")),
                  "generation": t.generation_key, "render": t.render_key}
         try:
             done = render(audio, rate, t.spec, int(t.render_key[:8], 16), trace)
         except ValueError as exc:
             return Produced(t, None, error=f"render failed: {exc}")
-        self.cache.put("renders", t.render_key, done.data, {"batch": batch, "notes": list(done.notes)})
+        self.cache.put("renders", t.render_key, done.data,
+                       {"batch": batch, "notes": list(done.notes), "reproducibility": promise})
         self._warn_once()
-        return Produced(t, done.data, outcome, batch, "; ".join(done.notes))
+        return Produced(t, done.data, outcome, batch, "; ".join(done.notes), reproducibility=promise)
 
 
 def _table(value: object) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import xxhash
 
 from sfx_pipeline.audio.wav import decode
 from sfx_pipeline.generators.audiogen.fast.decoder import FastDecoder
+from support import random_checkpoint
 from support.project import GameProject, use_audiogen
 
 
@@ -50,6 +51,24 @@ def test_switching_the_decoder_regenerates(project: GameProject, tiny_model: Pat
     lock = project.lock()
     assert lock["assets"]["audio/door.wav"]["generation"]["algorithm"] == "audiocraft-1"
     assert lock["reproducibility"]["audiogen"].startswith("batch-dependent")
+
+
+def test_the_lock_keeps_what_the_decoder_that_ran_promises(project: GameProject, tmp_path: Path) -> None:
+    # The fast decoder cannot run a post-norm model, which AudioGen learns only once it is
+    # loaded, and falls back to audiocraft's batched decoder: the lock's promise is that one's,
+    # also after a build that takes the audio from the cache and loads no model at all.
+    model = random_checkpoint.write(tmp_path / "post-norm", transformer={"norm_first": False})
+    use_audiogen(project, model)
+    project.sound("door", "door creak", duration=0.5)
+    doc = project.build()
+    assert doc["counts"]["generated"] == 1
+    assert any("fast decoder cannot run" in m and "post-norm layers" in m for m in doc["messages"])
+    assert project.lock()["reproducibility"]["audiogen"].startswith("batch-dependent")
+
+    project.sound("door", "door creak", "[output]\nfade_out = 0.1\n", duration=0.5)  # a render-only change
+    doc = project.build()
+    assert (doc["counts"]["generated"], doc["counts"]["reused"]) == (0, 1)
+    assert project.lock()["reproducibility"]["audiogen"].startswith("batch-dependent")
 
 
 def test_a_sound_is_the_same_alone_and_among_others(project: GameProject, tiny_model: Path, tmp_path: Path,

@@ -17,7 +17,7 @@ from sfx_pipeline.generators.base import Context, Generated, Generator, Job
 from sfx_pipeline.report import Reporter
 
 if TYPE_CHECKING:
-    from sfx_pipeline.sound import SoundSpec
+    from sfx_pipeline.sound import SoundSpec, Target
 
 __all__ = ["AUTO_ORDER", "FALLBACK", "REGISTRY", "Context", "Factory", "Generated", "Generator", "Generators", "Job",
            "Unavailable"]
@@ -93,6 +93,13 @@ class Generators:
         if key not in self._pinned:
             self._pinned[key] = REGISTRY[name](self.context, model, identity)
         return self._pinned[key]
+
+    def promise(self, t: Target) -> str:
+        """The lock's sentence on `t`'s backend (`Generator.reproducibility`) for a sound
+        nothing generated in this process: what the backend says as it stands now. "" for a
+        sound judged by a model this machine lacks: it has nothing to say about that one."""
+        generator = self.for_spec(t.spec)
+        return generator.reproducibility() if generator.name == t.backend else ""
 
     def why_not(self, model: str) -> str:
         """Why `auto` did not pick a real model for `model` here ("" if it did)."""

@@ -93,11 +93,13 @@ def compression_config(size: Size) -> dict[str, Any]:
     }
 
 
-def write(folder: Path, size: Size | None = None, seed: int = 0, half: bool = False) -> Path:
+def write(folder: Path, size: Size | None = None, seed: int = 0, half: bool = False,
+          transformer: dict[str, Any] | None = None) -> Path:
     """Create `folder` with both checkpoint files; returns it.
 
     `half` stores float16 weights, as the released audiogen-medium does (3.6 GB instead of
-    7.2 GB); audiocraft's loader converts them to the model's dtype either way."""
+    7.2 GB); audiocraft's loader converts them to the model's dtype either way. `transformer`
+    overrides settings of the language model's transformer (another architecture)."""
     import audiocraft
     import torch
     from audiocraft.models import builders
@@ -106,8 +108,10 @@ def write(folder: Path, size: Size | None = None, seed: int = 0, half: bool = Fa
     size = size or Size.tiny()
     folder.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed)
+    lm = lm_config(size)
+    lm["transformer_lm"].update(transformer or {})
     for filename, config, build in (
-        ("state_dict.bin", lm_config(size), builders.get_lm_model),
+        ("state_dict.bin", lm, builders.get_lm_model),
         ("compression_state_dict.bin", compression_config(size), builders.get_compression_model),
     ):
         cfg = OmegaConf.create(config)
