@@ -15,7 +15,7 @@ from typing import Any
 from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.errors import UserError
 from sfx_pipeline.names import LOCK_NAME
-from sfx_pipeline.untrusted import MAX_DEPTH, check_dict, depth, normal_output, read_regular
+from sfx_pipeline.untrusted import MAX_DEPTH, check_dict, depth, flat, normal_output, read_regular
 
 FORMAT = 1
 MAX_BYTES = 1 << 30  # about 700,000 assets; a bigger file is not a lock
@@ -86,8 +86,6 @@ def load(path: Path) -> Lock:
 
 def _parse(text: str) -> Lock:
     doc = json.loads(text)
-    if depth(doc) > MAX_DEPTH:
-        raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
     if not isinstance(doc, dict):
         raise ValueError(f"expected a JSON object, got {type(doc).__name__}")
     if doc.get("format") != FORMAT:
@@ -106,7 +104,10 @@ def _parse(text: str) -> Lock:
 _FIELDS: dict[str, Any] = {"descriptor": str, "entry": str, "name": str, "backend": str, "placeholder": bool,
                            "model": str, "seed": int, "generation_key": str, "render_key": str,
                            "output_digest": str, "generation": dict, "render": dict}
+_FIELD_TYPES = tuple(_FIELDS.items())
 _KNOWN = {f.name for f in fields(LockEntry)}
+_NESTED = ("generation", "render", "batch")  # free-form objects: bounded in depth before use
+_ENTRY_DEPTH = 3  # the file's object, "assets", the entry: what an entry's own nesting adds to
 
 
 def _add(lock: Lock, written: str, value: Any) -> None:
@@ -123,6 +124,8 @@ def _add(lock: Lock, written: str, value: Any) -> None:
 def checked_entry(written: str, value: Any) -> tuple[str, LockEntry]:
     """(the path in normal form, the entry) from untrusted JSON; ValueError says what is wrong."""
     path = normal_output(written)
+    if path is not None and _well_formed(value):
+        return path, LockEntry(**value)  # every run reads every entry: the common case stays cheap
     why = check_dict(value, _FIELDS)
     if path is None:
         why = "is not a .wav path inside the project"
@@ -132,9 +135,29 @@ def checked_entry(written: str, value: Any) -> tuple[str, LockEntry]:
         why = "batch must be an object"
     elif why is None and not isinstance(value.get("accepted", False), bool):
         why = "accepted must be true or false"
+    elif why is None and _too_deep(value):
+        why = f"is nested more than {MAX_DEPTH} levels deep"
     if why is not None or path is None:  # (a None path always has its why)
         raise ValueError(f"asset {written!r} {why}")
     return path, LockEntry(**value)
+
+
+def _well_formed(value: Any) -> bool:
+    """Exactly the fields and types an entry has. JSON gives exact types, so `type is`
+    suffices (and keeps bools from passing as ints); anything else takes the slow path,
+    which names what is wrong."""
+    return (type(value) is dict and value.keys() <= _KNOWN
+            and all(type(value.get(name)) is kind for name, kind in _FIELD_TYPES)
+            and type(value.get("batch", _EMPTY)) is dict and type(value.get("accepted", False)) is bool
+            and not _too_deep(value))
+
+
+_EMPTY: dict[str, Any] = {}
+
+
+def _too_deep(value: dict[str, Any]) -> bool:
+    return any(type(inner := value.get(name)) is dict and not flat(inner)
+               and depth(inner) + _ENTRY_DEPTH > MAX_DEPTH for name in _NESTED)
 
 
 def save(path: Path, lock: Lock) -> None:

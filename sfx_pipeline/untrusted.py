@@ -20,10 +20,10 @@ from __future__ import annotations
 import os
 import re
 import stat
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
-from sfx_pipeline.paths import relative_path_problem
+from sfx_pipeline.paths import parts, relative_path_problem
 
 MAX_DEPTH = 32  # nesting no real lock, memo, manifest or descriptor comes near
 MAX_OUTPUT_PATH = 240  # characters of a project-relative output path (Windows' MAX_PATH is 260)
@@ -87,6 +87,15 @@ def depth(value: Any, limit: int = MAX_DEPTH) -> int:
     return deepest
 
 
+def flat(value: dict[str, Any]) -> bool:
+    """No list or dict among the values: depth 1, known without walking."""
+    for item in value.values():
+        kind = type(item)
+        if kind is dict or kind is list:
+            return False
+    return True
+
+
 def normal_output(text: object) -> str | None:
     """The one normal form of an output path read from a file, or None if it cannot be one.
 
@@ -94,7 +103,7 @@ def normal_output(text: object) -> str | None:
     Windows-invalid components and names that are not `.wav` are refused."""
     if not isinstance(text, str) or len(text) > MAX_OUTPUT_PATH or relative_path_problem(text):
         return None
-    normal = "/".join(PurePosixPath(text).parts)
+    normal = "/".join(parts(text))
     if not normal.lower().endswith(".wav") or normal.lower() == ".wav":
         return None
     return normal
@@ -102,7 +111,7 @@ def normal_output(text: object) -> str | None:
 
 def normal_relative(text: str) -> str:
     """`a//b/./c/` → `a/b/c`, for paths already checked by `relative_path_problem`."""
-    return "/".join(PurePosixPath(text).parts)
+    return "/".join(parts(text))
 
 
 def writable_output(root: Path, relative: str) -> Path:

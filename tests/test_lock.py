@@ -162,6 +162,13 @@ def test_unknown_format_is_a_user_error(tmp_path: Path) -> None:
         json.dumps({"format": FORMAT, "assets": []}),
         json.dumps({"format": FORMAT, "assets": {"a.wav": {"name": "a"}}}),  # fields missing
         json.dumps({"format": FORMAT, "assets": {"a.wav": {**asdict(entry("a")), "extra": 1}}}),
+        json.dumps({"format": FORMAT, "assets": {"a.wav": {**asdict(entry("a")), "seed": True}}}),  # a bool
+        json.dumps({"format": FORMAT, "assets": {"a.wav": {**asdict(entry("a")), "seed": 1.5}}}),
+        json.dumps({"format": FORMAT, "assets": {"a.wav": {**asdict(entry("a")), "placeholder": 1}}}),
+        json.dumps({"format": FORMAT, "assets": {"a.wav": {**asdict(entry("a")), "batch": []}}}),
+        json.dumps({"format": FORMAT, "assets": {"a.wav": {**asdict(entry("a")), "accepted": "yes"}}}),
+        json.dumps({"format": FORMAT, "assets": {"../a.wav": asdict(entry("a"))}}),
+        json.dumps({"format": FORMAT, "assets": {"project.godot": asdict(entry("a"))}}),
     ],
 )
 def test_damaged_lock_is_a_user_error(tmp_path: Path, content: str) -> None:
@@ -177,3 +184,24 @@ def test_lock_that_is_not_utf8_is_a_user_error(tmp_path: Path) -> None:
     path.write_bytes(Lock().to_json().encode("utf-16"))
     with pytest.raises(UserError):
         load(path)
+
+
+def nested(levels: int) -> object:
+    value: object = 1
+    for _ in range(levels):
+        value = {"x": value}
+    return value
+
+
+@pytest.mark.parametrize("field", ["generation", "render", "batch"])
+def test_an_entry_nested_past_the_limit_is_refused_and_one_at_it_is_read(tmp_path: Path, field: str) -> None:
+    # the file's object, "assets" and the entry take three of the 32 levels
+    path = tmp_path / "sfx-pipeline.lock"
+    at_limit = {**asdict(entry("a")), field: nested(29)}
+    path.write_text(json.dumps({"format": FORMAT, "assets": {"a.wav": at_limit}}), encoding="utf-8")
+    assert load(path).assets["a.wav"] == LockEntry(**at_limit)
+    path.write_text(json.dumps({"format": FORMAT, "assets": {"a.wav": {**at_limit, field: nested(30)}}}),
+                    encoding="utf-8")
+    with pytest.raises(UserError) as caught:
+        load(path)
+    assert "'a.wav' is nested more than 32 levels deep" in caught.value.message
