@@ -91,7 +91,14 @@ def load_all(config: ProjectConfig, memo: StatMemo | None = None) -> Parsed:
     for path in paths:
         shown = path[prefix:].replace(os.sep, "/")
         seen.add(shown)
-        parsed = _remembered(path, shown, config, memo) if memo else parse(Path(path), config)
+        st = _stat(path) if memo is not None else None
+        if st is not None and memo is not None and _recalled(shown, st, memo, result):
+            continue
+        parsed = parse(Path(path), config)
+        if st is not None and memo is not None:  # by the stat taken before reading, never after
+            memo.remember(shown, st, {"specs": [spec_to_json(s) for s in parsed.specs],
+                                      "problems": [p.to_json() for p in parsed.problems]})
+            parsed.stats[shown] = st
         result.stats.update(parsed.stats)
         result.digests.update(parsed.digests)
         result.specs.extend(parsed.specs)
@@ -101,23 +108,28 @@ def load_all(config: ProjectConfig, memo: StatMemo | None = None) -> Parsed:
     return _drop_collisions(result)
 
 
-def _remembered(path: str, shown: str, config: ProjectConfig, memo: StatMemo) -> Parsed:
+def _stat(path: str) -> os.stat_result | None:
     try:
-        st = os.stat(path)
+        return os.stat(path)
     except OSError:
-        return parse(Path(path), config)  # which says what is wrong with it
+        return None  # parse says what is wrong with it
+
+
+def _recalled(shown: str, st: os.stat_result, memo: StatMemo, result: Parsed) -> bool:
+    """Add what the memo knows of an unchanged descriptor to `result`. Straight into it, with
+    no Parsed of its own: this runs for every descriptor on every run."""
     known = memo.recall(shown, st)
-    if known is not None:
-        try:
-            return Parsed([spec_from_json(s) for s in known["specs"]], [Problem(**p) for p in known["problems"]],
-                          {shown: st})
-        except (TypeError, KeyError, ValueError):
-            pass  # a damaged memo entry: parse the file again
-    parsed = parse(Path(path), config)
-    memo.remember(shown, st, {"specs": [spec_to_json(s) for s in parsed.specs],
-                              "problems": [p.to_json() for p in parsed.problems]})
-    parsed.stats[shown] = st
-    return parsed
+    if known is None:
+        return False
+    try:
+        specs = [spec_from_json(s) for s in known["specs"]]
+        problems = [Problem(**p) for p in known["problems"]]
+    except (TypeError, KeyError, ValueError):
+        return False  # a damaged memo entry: parse the file again
+    result.specs.extend(specs)
+    result.problems.extend(problems)
+    result.stats[shown] = st
+    return True
 
 
 def spec_to_json(spec: SoundSpec) -> list[Any]:
@@ -127,10 +139,12 @@ def spec_to_json(spec: SoundSpec) -> list[Any]:
 
 
 def spec_from_json(data: list[Any]) -> SoundSpec:
-    values = dict(zip(_SPEC_FIELDS, data))
-    values["generation"] = GenerationParams(*values["generation"])
-    values["output"] = OutputParams(*values["output"])
-    return SoundSpec(**values)
+    if len(data) != len(_SPEC_FIELDS):
+        raise ValueError("a spec of another shape")
+    values = list(data)
+    values[_GENERATION] = GenerationParams(*values[_GENERATION])
+    values[_OUTPUT] = OutputParams(*values[_OUTPUT])
+    return SoundSpec(*values)
 
 
 _SPEC_FIELDS = [f.name for f in fields(SoundSpec)]
@@ -139,6 +153,7 @@ _SPEC_FIELDS = [f.name for f in fields(SoundSpec)]
 # another format is dropped whole (see Project._memos) and every descriptor parsed again.
 # 2: SoundSpec lost `seed_from_name`.
 MEMO_FORMAT = 2
+_GENERATION, _OUTPUT = _SPEC_FIELDS.index("generation"), _SPEC_FIELDS.index("output")
 
 
 def _drop_collisions(result: Parsed) -> Parsed:
