@@ -7,7 +7,8 @@ parses every descriptor (what any tool that reads the descriptors pays at the le
 aim: a no-op within 0.5x of the bare parse. Every figure is the median of --repeat runs:
 wall seconds, CPU seconds (user + system, of that process) and its peak memory.
 
-Then the same at several project sizes, to show the no-op stays linear, and a first build
+Then `status` and `build` right after one descriptor changed: the work a change costs. Then
+the same at several project sizes, to show the no-op stays linear, and a first build
 of --first procedural sounds on one thread and on all of them.
 
     python bench/noop_build.py [--descriptors 5000] [--sizes 1000,5000,20000,50000] [--repeat 7] [--first 200]
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -93,6 +95,21 @@ def median_run(argv: list[str], repeat: int) -> Run:
     return Run(*(statistics.median(getattr(r, f) for r in runs) for f in ("wall", "cpu", "peak_mib")))
 
 
+def after_edit(root: Path, argv: list[str], repeat: int) -> Run:
+    """`argv` right after one descriptor changed (a new seed each time), as after a save in
+    the editor: the median of `repeat` runs, each seeing a fresh edit."""
+    edited = next((root / "sfx").rglob("*.sfx.toml"))
+    original = edited.read_text()
+    runs = []
+    for i in range(repeat + 1):  # the first is a warm-up, as in median_run
+        edited.write_text(re.sub(r"seed = \d+", f"seed = {1000 + i}", original))
+        runs.append(run_once(argv))
+    edited.write_text(original)
+    subprocess.run(argv, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # settle again
+    runs = runs[1:]
+    return Run(*(statistics.median(getattr(r, f) for r in runs) for f in ("wall", "cpu", "peak_mib")))
+
+
 def cli(root: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "sfx_pipeline", *args, "--project", str(root)]
 
@@ -142,6 +159,8 @@ def main() -> int:
         rows = [("bare tomllib parse (process start included)", base)]
         rows += [(f"no-op `{' '.join(cmd)}`", median_run(cli(root, *cmd), args.repeat))
                  for cmd in (("status",), ("build",), ("build", "--dry-run", "--json"))]
+        rows += [(f"one descriptor edited, then `{' '.join(cmd)}`", after_edit(root, cli(root, *cmd), args.repeat))
+                 for cmd in (("status",), ("build",))]
         print(f"| {args.descriptors} descriptors | wall s | x bare | cpu s | x bare | peak MiB |")
         print("|---|---|---|---|---|---|")
         for label, r in rows:
@@ -152,13 +171,15 @@ def main() -> int:
         shutil.rmtree(root)
         if args.sizes:
             print("\n| descriptors | no-op status wall s | cpu s | peak MiB | bare parse wall s | cpu s | peak MiB "
-                  "| x bare (cpu) |")
-            print("|---|---|---|---|---|---|---|---|")
+                  "| x bare (cpu) | one edit, status cpu s | x bare (cpu) |")
+            print("|---|---|---|---|---|---|---|---|---|---|")
             for size in (int(s) for s in args.sizes.split(",")):
                 scaled = set_up(Path(tmp) / f"size-{size}", size)
                 noop, parse = median_run(cli(scaled, "status"), args.repeat), median_run(bare(scaled), args.repeat)
+                edit = after_edit(scaled, cli(scaled, "status"), args.repeat)
                 print(f"| {size} | {noop.wall:.3f} | {noop.cpu:.3f} | {noop.peak_mib:.1f} | {parse.wall:.3f} "
-                      f"| {parse.cpu:.3f} | {parse.peak_mib:.1f} | {noop.cpu / parse.cpu:.2f} |", flush=True)
+                      f"| {parse.cpu:.3f} | {parse.peak_mib:.1f} | {noop.cpu / parse.cpu:.2f} "
+                      f"| {edit.cpu:.3f} | {edit.cpu / parse.cpu:.2f} |", flush=True)
                 shutil.rmtree(scaled)
         if args.first:
             small = make_project(Path(tmp) / "first", args.first, FIRST_BUILD_DURATIONS)

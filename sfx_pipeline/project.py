@@ -86,6 +86,7 @@ class Project:
         started = time.time_ns()
         self.consulted: list[str] = []  # cache entries the plan looked at
         lock_stat = stat_of(str(self.config.lock_path))  # stat before reading, as for every input
+        self.journal_stat = stat_of(str(self.config.state_dir / journal.NAME))
         parsed = scan.load_all(self.config, self.parsed)
         lock = lock_mod.load(self.config.lock_path)
         journal.replay(self.config.state_dir, self.root, lock)  # what a killed build finished

@@ -149,7 +149,8 @@ _LEFTOVER = re.compile(r"^\..+\.(wav|meta|lock)\.[a-z0-9_]{8}\.tmp$", re.IGNOREC
 def drop_leftover_temps(root: Path, outputs: set[str]) -> int:
     """Remove temp files a killed build left beside outputs and the lock (the engines could
     import them). Called while holding the project's build lock, so no writer is alive."""
-    folders = {root} | {root.joinpath(*o.split("/")[:-1]) for o in outputs}
+    # Folder names as strings first: thousands of outputs share a few dozen folders.
+    folders = {root} | {root.joinpath(*parent.split("/")) for parent in {o.rpartition("/")[0] for o in outputs}}
     removed = 0
     for folder in folders:
         real = os.path.normpath(os.path.join(os.path.realpath(root), os.path.relpath(folder, root)))
@@ -160,7 +161,8 @@ def drop_leftover_temps(root: Path, outputs: set[str]) -> int:
         except OSError:
             continue
         for entry in entries:
-            if _LEFTOVER.match(entry.name) and entry.is_file(follow_symlinks=False):
+            name = entry.name
+            if name.endswith(".tmp") and _LEFTOVER.match(name) and entry.is_file(follow_symlinks=False):
                 try:
                     os.unlink(entry.path)
                     removed += 1

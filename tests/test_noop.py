@@ -139,6 +139,17 @@ def test_an_edit_that_keeps_the_stat_is_seen_while_it_is_racy(built: GameProject
     assert run.code == 2 and "prompt changed" in run.out
 
 
+def test_a_lock_edited_with_the_same_stat_is_seen_while_racy(built: GameProject) -> None:
+    lock = built.root / "sfx-pipeline.lock"
+    planned(built, "status")
+    assert "sfx-pipeline.lock" in json.loads((built.root / SNAPSHOT).read_text())["racy"]  # the build just wrote it
+    text = lock.read_text()
+    assert replayed(built, "status") is not None  # the bytes on disk are the bytes recorded
+    assert '"name": "door",' in text
+    edit_in_place(lock, text.replace('"name": "door",', '"name": "dorr",'))
+    assert replayed(built, "status") is None
+
+
 def test_a_hand_edited_output_with_the_same_stat_is_seen_while_racy(built: GameProject) -> None:
     wav = built.root / "audio" / "door.wav"
     before = wav.stat()
@@ -153,7 +164,7 @@ def test_a_hand_edited_output_with_the_same_stat_is_seen_while_racy(built: GameP
 
 
 @pytest.mark.parametrize("change", ["new descriptor", "deleted descriptor", "deleted output", "config", "lock",
-                                    "engine marker"])
+                                    "engine marker", "journal of a killed build"])
 def test_every_input_of_the_plan_is_watched(built: GameProject, change: str) -> None:
     root = built.root
     for path in [*root.rglob("*.sfx.toml"), *root.rglob("*.wav"), root / "sfx-pipeline.toml",
@@ -171,6 +182,8 @@ def test_every_input_of_the_plan_is_watched(built: GameProject, change: str) -> 
         built.write("sfx-pipeline.toml", (root / "sfx-pipeline.toml").read_text() + "\n[defaults]\nduration = 1.0\n")
     elif change == "lock":
         (root / "sfx-pipeline.lock").write_text((root / "sfx-pipeline.lock").read_text() + "\n")
+    elif change == "journal of a killed build":  # folded into the lock the next plan uses
+        (root / ".sfx-pipeline" / "journal.jsonl").write_text("{}\n")
     else:
         (root / "project.godot").write_text("")
     assert replayed(built, "status") is None

@@ -14,13 +14,13 @@ import importlib.util
 import json
 import os
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
+from sfx_pipeline import journal
 from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.build import Builder, Options, Report, changes_nothing
 from sfx_pipeline.cli import noop, render
 from sfx_pipeline.cli.exits import for_counts
-from sfx_pipeline.hashing import digest
 from sfx_pipeline.names import CONFIG_NAME, LOCK_NAME
 from sfx_pipeline.observed import Stat, kind_of, package_at, stat_of
 from sfx_pipeline.plan import summary
@@ -74,18 +74,17 @@ def _inputs(project: Project, parsed: Parsed, lock: Lock, lock_stat: Stat | None
     files: dict[str, Stat | None] = {}
     racy: dict[str, str] = {}
 
-    def add(key: str, stat: Stat | None, content_digest: str | Callable[[], str] | None) -> None:
+    def add(key: str, stat: Stat | None, content_digest: str | None) -> None:
         files[key] = stat
         if stat is not None and stat[1] >= racy_after:
-            if callable(content_digest):
-                content_digest = content_digest()  # only for racy files: a big lock takes time to write out
             if not content_digest:
                 raise Unsure(key)
             racy[key] = content_digest
 
     add(CONFIG_NAME, project.config_stat, config.source_digest)
-    # The lock's canonical text: equal bytes on disk mean the same lock (a racy check only)
-    add(LOCK_NAME, lock_stat, lambda: digest(lock.to_json().encode("utf-8")))
+    # The bytes the lock was read from, unless a killed build's journal was folded in or a
+    # path respelled since: then the plan's lock is not those bytes (a racy check only)
+    add(LOCK_NAME, lock_stat, "" if lock.rewrite else lock.source_digest)
     for output, seen in project.digests.observed.items():
         add(output, seen[0] if seen else None, seen[1] if seen else None)
     elsewhere: dict[str, Stat | None] = {}  # absolute paths outside the project
@@ -94,6 +93,12 @@ def _inputs(project: Project, parsed: Parsed, lock: Lock, lock_stat: Stat | None
         stat = elsewhere[path] = stat_of(path)
         if stat is not None and stat[1] >= racy_after:
             raise Unsure(path)  # a cache entry or model file being written: nothing to hash
+    # A killed build's journal is folded into the lock the plan used: its coming, going or
+    # growing changes the plan. Stat'ed before it was read, as every input is.
+    journal_path = str(config.state_dir / journal.NAME)
+    elsewhere[journal_path] = project.journal_stat
+    if project.journal_stat is not None and project.journal_stat[1] >= racy_after:
+        raise Unsure(journal_path)
     descriptors = {}
     for shown, st in parsed.stats.items():
         descriptors[shown] = [st.st_size, st.st_mtime_ns, st.st_ino]
