@@ -302,6 +302,20 @@ def test_unsupported_architectures_are_named(tmp_path: Path) -> None:
     assert unsupported_reason(builders.get_lm_model(OmegaConf.create(config))) == "post-norm layers"
 
 
+def test_a_layer_class_of_its_own_keeps_the_stock_decoder() -> None:
+    # The fast decoder mirrors audiocraft's own layer's forward: a subclass may compute anything.
+    from audiocraft.models import builders
+    from audiocraft.modules.transformer import StreamingTransformerLayer
+    from omegaconf import OmegaConf
+
+    class Patched(StreamingTransformerLayer):
+        pass
+
+    lm = builders.get_lm_model(OmegaConf.create(random_checkpoint.lm_config(Size.tiny())))
+    lm.transformer.layers[-1].__class__ = Patched
+    assert unsupported_reason(lm) == "a transformer layer of type Patched"
+
+
 def test_slots_are_reused_longest_first() -> None:
     requests = [Request("short", "a", 2, 0), Request("long", "b", 5, 0), Request("mid", "c", 3, 0)]
     scheduler = Scheduler(requests, slots=2, max_delay=3)
