@@ -3,8 +3,9 @@
 Every plan the CLI makes (`status`, `build`; not `watch`, which replans on every save)
 leaves a snapshot in `.sfx-pipeline/noop.json` (written by `snapshot.py`): the stat of every
 file the plan was made from (config, lock, descriptors, outputs, whatever the backend choice
-looked at) and what each command printed. While all those stats are unchanged the plan is too, so the next
-run stats the files, compares, and prints the stored answer: no TOML, no hashing, no numpy.
+looked at) and what each command printed. While all those stats are unchanged the plan is
+too, so the next run stats the files, compares, and prints the stored answer: no TOML, no
+hashing, no numpy, no torch.
 Anything it is not sure of (an option it does not know, a missing or damaged snapshot, one
 changed stat) sends the command down the full path, which plans and records a new snapshot.
 
@@ -13,9 +14,29 @@ A stat can miss an edit made within one tick of the file system clock. As git do
 whose mtime was within `RACY_NS` of the recording is also compared by content: the snapshot
 keeps the digest of the bytes the plan used, and only those files are read and hashed again.
 
-This module runs before anything else of the package is imported; it uses only os, sys and
-json (and xxhash when there is a racy file to check), and it never writes a file the full
-path does not also write.
+What the walk does on each system (read from the documentation, not measured on macOS or
+Windows; where it cannot vouch for an answer it declines, it never answers differently):
+
+- Linux and macOS: one `os.stat` per descriptor and output; (size, mtime, inode) are what
+  the full path recorded. ext4, XFS, Btrfs and APFS keep nanosecond mtimes; HFS+ keeps
+  seconds and FAT two seconds, which `RACY_NS` covers. APFS and HFS+ are case-insensitive by
+  default: a descriptor renamed only in case declines (its sound's name changes), and an
+  output is found whatever its case, as the full path finds it. Linux makes up FAT
+  inode numbers when it mounts the volume (a USB stick), so a remount plans in full once.
+- Windows: the stat of an `os.scandir` entry has no inode (st_ino is 0, Python's os.DirEntry
+  documentation), and its size and times come from the folder's listing, which may not be
+  current on NTFS (Microsoft's FindFirstFileW documentation, which says to ask
+  GetFileInformationByHandle, as `os.stat` does). So every file is `os.stat`ed, which opens
+  it: slower per file than on Linux, and the same answer as the full path. NTFS keeps
+  100 ns mtimes in UTC; FAT keeps two-second local times (Microsoft's "File Times"), so a
+  daylight saving change plans in full once. Names are case-insensitive, as on macOS. A
+  junction (a linked folder that `is_dir(follow_symlinks=False)` calls a folder) declines,
+  as a symbolic link to a folder does; a network share whose file IDs change between opens
+  always declines.
+
+This module runs before anything else of the package is imported; it uses only os, sys,
+json and `observed` (and xxhash when there is a racy file to check), and it never writes a
+file the full path does not also write.
 """
 
 from __future__ import annotations
@@ -70,11 +91,29 @@ def _walk(folder: str, found: list[str]) -> None:
             except UnicodeEncodeError:
                 raise _Unusual(entry.path) from None
         if entry.is_dir(follow_symlinks=False):
+            if _WINDOWS and _junction(entry):
+                raise _Unusual(entry.path)  # a linked folder that Python before 3.12 calls a folder
             _walk(entry.path, found)
         elif name.endswith(SUFFIX):
             found.append(entry.path)
         elif entry.is_symlink():
             raise _Unusual(entry.path)  # perhaps a link to a folder, which scan names
+
+
+_WINDOWS = sys.platform == "win32"
+# IsReparseTagNameSurrogate (winnt.h): the reparse point stands for another name, as a
+# junction (IO_REPARSE_TAG_MOUNT_POINT) or a symbolic link does; cloud-file placeholders
+# (OneDrive) do not, and are walked like any folder.
+_NAME_SURROGATE = 0x20000000
+
+
+def _junction(entry: os.DirEntry[str]) -> bool:
+    """A junction, or another name-surrogate reparse point, that `is_dir(follow_symlinks=False)`
+    still calls a folder. Free to ask: on Windows a DirEntry's lstat comes with the listing."""
+    is_junction = getattr(entry, "is_junction", None)  # Python 3.12+
+    if is_junction is not None and is_junction():
+        return True
+    return bool(getattr(entry.stat(follow_symlinks=False), "st_reparse_tag", 0) & _NAME_SURROGATE)
 
 
 # the fast path ----------------------------------------------------------------------------
@@ -94,8 +133,8 @@ def try_main(argv: list[str]) -> int | None:
         if snap is None:
             return None
         return _replay(root, snap, request, started)
-    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
-        return None  # a damaged snapshot is no snapshot: the full path decides
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError):
+        return None  # a damaged snapshot (or a folder loop) is no snapshot: the full path decides
 
 
 def _request(argv: list[str]) -> dict[str, Any] | None:
