@@ -14,7 +14,7 @@ Only os and typing are imported: the fast path loads this before anything else o
 from __future__ import annotations
 
 import os
-from typing import TypedDict
+from typing import TYPE_CHECKING
 
 Stat = list[int]  # [size, mtime_ns, inode]: what git's index compares too
 
@@ -73,24 +73,26 @@ def package_at(name: str) -> str | None:
     return spec.origin or os.pathsep.join(spec.submodule_search_locations or ())  # a namespace package: its folders
 
 
-class Watch(TypedDict):
-    """What to look at again: environment variables, paths to stat, folders to list (each as
-    [folder, prefix], see `listing`) and small files to read."""
+if TYPE_CHECKING:  # for the type checker only: making these classes costs the fast path a millisecond
+    from typing import TypedDict
 
-    env: list[str]
-    stat: list[str]
-    listed: list[list[str]]
-    read: list[str]
+    class Watch(TypedDict):
+        """What to look at again: environment variables, paths to stat, folders to list (each as
+        [folder, prefix], see `listing`) and small files to read."""
 
+        env: list[str]
+        stat: list[str]
+        listed: list[list[str]]
+        read: list[str]
 
-class Facts(TypedDict):
-    """A Watch observed, in the Watch's order: JSON as it is, so a later process compares
-    `observe(watch) == facts` and nothing else."""
+    class Facts(TypedDict):
+        """A Watch observed, in the Watch's order: JSON as it is, so a later process compares
+        `observe(watch) == facts` and nothing else."""
 
-    env: list[str | None]
-    stat: list[Stat | None]
-    listed: list[list[str] | None]
-    read: list[str | None]
+        env: list[str | None]
+        stat: list[Stat | None]
+        listed: list[list[str] | None]
+        read: list[str | None]
 
 
 def watch(env: tuple[str, ...] = (), stat: tuple[str, ...] = (), listed: tuple[tuple[str, str], ...] = (),

@@ -44,9 +44,12 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sfx_pipeline.observed import Facts, Watch, observe, watch
+from sfx_pipeline.observed import observe, watch
+
+if TYPE_CHECKING:
+    from sfx_pipeline.observed import Facts, Watch
 
 ENVIRONMENT = ("CUDA_VISIBLE_DEVICES", "PYTORCH_NVML_BASED_CUDA_CHECK")
 LINUX_LIBRARY_FOLDERS = ("/lib64", "/usr/lib64", "/lib", "/usr/lib")  # ld.so's defaults after its cache
