@@ -112,10 +112,12 @@ class Report:
 
 def build(project: Project, options: Options) -> Report:
     with holding_build_lock(project):
-        builder = Builder(project, project.survey(force=options.force), options)
+        builder = Builder(project, project.survey(force=options.force, record=False), options)
         report = builder.run()
         if builder.changed and project.snapshots:
             project.survey()  # plan what is there now: it leaves the snapshot the next no-op replays
+        else:
+            project.record_plan()  # nothing changed: the first plan is the last
         return report
 
 

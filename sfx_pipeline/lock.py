@@ -61,6 +61,10 @@ class Lock:
     # Equal bytes are the same lock, as long as nothing was folded in since (see `rewrite`).
     source_digest: str = field(default="", compare=False)
 
+    def copy(self) -> Lock:
+        """Another Lock with the same entries (they are frozen: sharing them is safe)."""
+        return Lock(dict(self.assets), dict(self.reproducibility), self.rewrite, self.source_digest)
+
     def to_json(self) -> str:
         doc = {
             "format": FORMAT,
@@ -78,6 +82,10 @@ def load(path: Path) -> Lock:
     except OSError as exc:
         raise UserError(f"{LOCK_NAME} cannot be read: {exc.strerror or exc}",
                         f"make it a readable file: restore it from version control, or {_RECOVER}") from exc
+    source = digest(raw)
+    known = _recalled(path, source)
+    if known is not None:
+        return known
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -91,7 +99,8 @@ def load(path: Path) -> Lock:
             f"{LOCK_NAME} cannot be read: {exc}",
             f"{hint}, or {_RECOVER}",
         ) from exc
-    lock.source_digest = digest(raw)
+    _remember(path, source, lock)
+    lock.source_digest = source
     return lock
 
 
@@ -174,8 +183,39 @@ def _too_deep(value: dict[str, Any]) -> bool:
 def save(path: Path, lock: Lock) -> None:
     data = lock.to_json().encode("utf-8")
     try:
-        if path.read_bytes() == data:
-            return  # a no-op build leaves the file, and its mtime, alone
+        unchanged = path.read_bytes() == data  # a no-op build leaves the file, and its mtime, alone
     except FileNotFoundError:
-        pass
-    write_atomic(path, data)
+        unchanged = False
+    if not unchanged:
+        write_atomic(path, data)
+    if _reads_back_equal(lock):
+        _remember(path, digest(data), lock)
+
+
+# The last lock this process read or wrote at each path, by the digest of its bytes. A build
+# plans once more right after writing the lock, and `watch` plans on every change: the same
+# bytes are the same lock, so they are neither parsed nor checked again.
+_known: dict[str, tuple[str, Lock]] = {}
+
+
+def _recalled(path: Path, source: str) -> Lock | None:
+    known = _known.get(str(path))
+    return known[1].copy() if known is not None and known[0] == source else None
+
+
+def _remember(path: Path, source: str, lock: Lock) -> None:
+    # In path order, as `load` gives them: a plan looks outputs up by folded path, and of two
+    # spellings of one path the last seen wins there.
+    _known[str(path)] = (source, Lock(dict(sorted(lock.assets.items())), dict(lock.reproducibility),
+                                      lock.rewrite, source))
+
+
+def _reads_back_equal(lock: Lock) -> bool:
+    """Would parsing the written text give back `lock` itself? Yes when every free-form field
+    holds only JSON's own scalar types: a tuple, say, would be read back as a list."""
+    return not lock.rewrite and all(
+        _SCALAR_TYPES.issuperset(map(type, getattr(entry, name).values()))
+        for entry in lock.assets.values() for name in _NESTED)
+
+
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})

@@ -56,6 +56,7 @@ class Project:
         self.generators = Generators(self.config.generator, self.config.cache_dir, reporter)
         self.engine = engines.get(self.config.engine)
         self.state_warned = False
+        self._unrecorded: tuple[Survey, Parsed, Stat | None, int] | None = None
         self.recorder: Recorder | None = None  # told of each plan (not of a --force one)
         with paused_gc():
             self.digests = FileDigests(self.config.state_dir)
@@ -78,11 +79,21 @@ class Project:
                                                               self.generators.context.cache_dir):
             self.generators = Generators(self.config.generator, self.config.cache_dir, self.reporter)
 
-    def survey(self, force: bool = False) -> Survey:
+    def survey(self, force: bool = False, record: bool = True) -> Survey:
+        """Plan. `record=False` leaves the recording to `record_plan`, for a caller that will
+        know only later whether this plan is the last one (a build that changes something
+        plans again afterwards, and recording the first plan too would be wasted work)."""
         with paused_gc():
-            return self._survey(force)
+            return self._survey(force, record)
 
-    def _survey(self, force: bool) -> Survey:
+    def record_plan(self) -> None:
+        """Record the plan a `survey(record=False)` left unrecorded (the files it was made from
+        must still be as they were: the snapshot's stats say so)."""
+        if self.recorder is not None and self._unrecorded is not None:
+            self.recorder(self, *self._unrecorded)
+        self._unrecorded = None
+
+    def _survey(self, force: bool, record: bool) -> Survey:
         started = time.time_ns()
         self.consulted: list[str] = []  # cache entries the plan looked at
         lock_stat = stat_of(str(self.config.lock_path))  # stat before reading, as for every input
@@ -100,8 +111,11 @@ class Project:
         actions = plan(targets, problems, lock, disk, held, force)
         self.save_memos(self.digests, self.parsed, self.keys)
         survey = Survey(actions, lock, problems)
+        self._unrecorded = None
         if self.recorder is not None and not force:  # --force plans hand-edited files as stale: not what a plain run sees
-            self.recorder(self, survey, parsed, lock_stat, started)
+            self._unrecorded = (survey, parsed, lock_stat, started)
+            if record:
+                self.record_plan()
         return survey
 
     @property

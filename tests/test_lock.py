@@ -205,3 +205,25 @@ def test_an_entry_nested_past_the_limit_is_refused_and_one_at_it_is_read(tmp_pat
     with pytest.raises(UserError) as caught:
         load(path)
     assert "'a.wav' is nested more than 32 levels deep" in caught.value.message
+
+
+def test_a_lock_read_or_written_again_in_one_process_is_what_parsing_gives(tmp_path: Path) -> None:
+    # A build plans again right after writing the lock: the bytes it wrote are not parsed again.
+    from sfx_pipeline.lock import _parse
+
+    path = tmp_path / "sfx-pipeline.lock"
+    lock = sample_lock()
+    save(path, lock)
+    again = load(path)
+    assert again == lock == _parse(path.read_text(encoding="utf-8"))
+    assert list(again.assets) == sorted(again.assets)  # in path order, as parsing gives them
+    again.assets.clear()  # a copy: what one plan does with it reaches no other
+    assert load(path) == lock
+    path.write_text(path.read_text(encoding="utf-8").replace('"name": "door"', '"name": "dorr"'), encoding="utf-8")
+    assert load(path).assets["audio/door.wav"].name == "dorr"  # other bytes are read afresh
+
+
+def test_a_lock_whose_fields_json_reads_back_otherwise_is_parsed_again(tmp_path: Path) -> None:
+    path = tmp_path / "sfx-pipeline.lock"
+    save(path, Lock({"audio/a.wav": entry("a", batch={"shape": (1, 2)})}))
+    assert load(path).assets["audio/a.wav"].batch == {"shape": [1, 2]}  # as read from the file
