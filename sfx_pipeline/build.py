@@ -22,6 +22,7 @@ from sfx_pipeline.config import ProjectConfig
 from sfx_pipeline.errors import Problem
 from sfx_pipeline.hashing import digest
 from sfx_pipeline.journal import Journal
+from sfx_pipeline.links import is_link_at
 from sfx_pipeline.lock import LockEntry
 from sfx_pipeline.names import LOCK_NAME
 from sfx_pipeline.paths import fold
@@ -156,9 +157,9 @@ def _guard_path(config: ProjectConfig) -> Path:
     damaged), in the temp folder under a name derived from the project's path."""
     path = config.state_dir / "build.lock"
     try:
-        if os.path.islink(path) or os.path.lexists(path) and not os.path.isfile(path):
+        if is_link_at(path) or os.path.lexists(path) and not os.path.isfile(path):
             raise Refused(f"{path} is not a regular file")  # opening a FIFO to write would wait forever
-        if not os.path.islink(config.state_dir):
+        if not is_link_at(config.state_dir):
             make_state_dir(config.state_dir)
             with open(path, "a"):
                 return path

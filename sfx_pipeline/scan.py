@@ -16,6 +16,7 @@ from sfx_pipeline import schema
 from sfx_pipeline.config import ProjectConfig
 from sfx_pipeline.descriptor import Parsed, parse
 from sfx_pipeline.errors import Problem
+from sfx_pipeline.links import is_linked_folder
 from sfx_pipeline.names import SUFFIX
 from sfx_pipeline.paths import fold
 from sfx_pipeline.sound import GenerationParams, OutputParams, SoundSpec
@@ -51,7 +52,7 @@ def _scan(folder: str, found: list[str], problems: list[Problem], prefix: int) -
                 problems.append(Problem(_shown(entry.path, prefix), "", "the name is not valid UTF-8",
                                         "rename it: sound names become file names on every OS"))
             continue
-        if entry.is_dir(follow_symlinks=False):
+        if entry.is_dir(follow_symlinks=False) and not is_linked_folder(entry):
             _scan(entry.path, found, problems, prefix)
         elif entry.name.endswith(SUFFIX):
             found.append(entry.path)
@@ -62,7 +63,7 @@ def _scan(folder: str, found: list[str], problems: list[Problem], prefix: int) -
 
 def _links_to_folder(entry: os.DirEntry[str]) -> bool:
     try:
-        return entry.is_symlink() and entry.is_dir()
+        return is_linked_folder(entry) or entry.is_symlink() and entry.is_dir()
     except OSError:  # a loop of links
         return False
 

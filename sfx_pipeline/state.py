@@ -22,6 +22,7 @@ from typing import Any
 
 from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.hashing import digest
+from sfx_pipeline.links import is_link, is_link_at
 from sfx_pipeline.untrusted import NOT_A_FILE, Refused, read_regular
 
 _RACY_SECONDS = 2.0
@@ -100,7 +101,7 @@ class StatMemo:
         return ""
 
     def _write(self, doc: bytes) -> None:
-        if os.path.islink(self.path.parent):
+        if is_link_at(self.path.parent):
             raise Refused(f"{self.path.parent} is a link")  # never write through one
         make_state_dir(self.path.parent)
         write_atomic(self.path, doc, durable=False)
@@ -117,8 +118,8 @@ def clear_in_the_way(path: Path) -> None:
             continue
         wanted = stat.S_ISDIR if candidate == path.parent else stat.S_ISREG
         try:
-            if stat.S_ISLNK(st.st_mode) or not wanted(st.st_mode):  # a FIFO too: opening it would block
-                if stat.S_ISDIR(st.st_mode) and not stat.S_ISLNK(st.st_mode):
+            if is_link(st) or not wanted(st.st_mode):  # a FIFO too: opening it would block
+                if stat.S_ISDIR(st.st_mode) and not is_link(st):
                     shutil.rmtree(candidate)
                 else:
                     candidate.unlink()

@@ -23,6 +23,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from sfx_pipeline.links import is_link
 from sfx_pipeline.paths import parts, relative_path_problem
 
 MAX_DEPTH = 32  # nesting no real lock, memo, manifest or descriptor comes near
@@ -131,8 +132,8 @@ def writable_output(root: Path, relative: str) -> Path:
             return root.joinpath(*relative.split("/"))  # the rest is created fresh
         shown = "/".join(relative.split("/")[: i + 1])
         last = i == relative.count("/")
-        if stat.S_ISLNK(st.st_mode):
-            raise Refused(f"{shown} is a symbolic link; sfx-pipeline never writes or deletes through links, "
+        if is_link(st):
+            raise Refused(f"{shown} is a link; sfx-pipeline never writes or deletes through links, "
                           "which can lead outside the project")
         if last and not stat.S_ISREG(st.st_mode):
             raise Refused(f"{shown} is not a regular file")

@@ -48,6 +48,7 @@ import time
 from typing import Any
 
 from sfx_pipeline import __version__
+from sfx_pipeline.links import is_linked_folder
 from sfx_pipeline.names import CONFIG_NAME, STATE_DIR, SUFFIX
 from sfx_pipeline.observed import kind_of, observe, package_at, stat_of
 
@@ -91,29 +92,13 @@ def _walk(folder: str, found: list[str]) -> None:
             except UnicodeEncodeError:
                 raise _Unusual(entry.path) from None
         if entry.is_dir(follow_symlinks=False):
-            if _WINDOWS and _junction(entry):
+            if is_linked_folder(entry):
                 raise _Unusual(entry.path)  # a linked folder that Python before 3.12 calls a folder
             _walk(entry.path, found)
         elif name.endswith(SUFFIX):
             found.append(entry.path)
         elif entry.is_symlink():
             raise _Unusual(entry.path)  # perhaps a link to a folder, which scan names
-
-
-_WINDOWS = sys.platform == "win32"
-# IsReparseTagNameSurrogate (winnt.h): the reparse point stands for another name, as a
-# junction (IO_REPARSE_TAG_MOUNT_POINT) or a symbolic link does; cloud-file placeholders
-# (OneDrive) do not, and are walked like any folder.
-_NAME_SURROGATE = 0x20000000
-
-
-def _junction(entry: os.DirEntry[str]) -> bool:
-    """A junction, or another name-surrogate reparse point, that `is_dir(follow_symlinks=False)`
-    still calls a folder. Free to ask: on Windows a DirEntry's lstat comes with the listing."""
-    is_junction = getattr(entry, "is_junction", None)  # Python 3.12+
-    if is_junction is not None and is_junction():
-        return True
-    return bool(getattr(entry.stat(follow_symlinks=False), "st_reparse_tag", 0) & _NAME_SURROGATE)
 
 
 # the fast path ----------------------------------------------------------------------------
