@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sfx_pipeline.frozen import from_row
 from sfx_pipeline.hashing import key_of
 from sfx_pipeline.sound import SoundSpec, Target
 
@@ -68,5 +69,5 @@ def recalled(spec: SoundSpec, generator: Generator, known: dict[str, Any], entry
     """The remembered target, if the lock entry holds the fields behind the same keys."""
     if (entry.generation_key, entry.render_key) != (known["generation_key"], known["render_key"]):
         return None
-    return Target(spec, generator.name, generator.placeholder, entry.generation, entry.generation_key,
-                  entry.render, entry.render_key)
+    return from_row(Target, (spec, generator.name, generator.placeholder, entry.generation, entry.generation_key,
+                             entry.render, entry.render_key, None))  # every unchanged sound: see frozen.py

@@ -14,6 +14,7 @@ from typing import Any
 
 from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.errors import UserError
+from sfx_pipeline.frozen import from_mapping
 from sfx_pipeline.hashing import digest
 from sfx_pipeline.names import LOCK_NAME
 from sfx_pipeline.untrusted import MAX_DEPTH, check_dict, depth, flat, normal_output, read_regular
@@ -124,7 +125,7 @@ def _parse(text: str) -> Lock:
 _FIELDS: dict[str, Any] = {"descriptor": str, "entry": str, "name": str, "backend": str, "placeholder": bool,
                            "model": str, "seed": int, "generation_key": str, "render_key": str,
                            "output_digest": str, "generation": dict, "render": dict}
-_FIELD_TYPES = tuple(_FIELDS.items())
+_FIELD_NAMES, _FIELD_KINDS = tuple(_FIELDS), tuple(_FIELDS.values())
 _KNOWN = {f.name for f in fields(LockEntry)}
 _NESTED = ("generation", "render", "batch")  # free-form objects: bounded in depth before use
 _ENTRY_DEPTH = 3  # the file's object, "assets", the entry: what an entry's own nesting adds to
@@ -145,7 +146,7 @@ def checked_entry(written: str, value: Any) -> tuple[str, LockEntry]:
     """(the path in normal form, the entry) from untrusted JSON; ValueError says what is wrong."""
     path = normal_output(written)
     if path is not None and _well_formed(value):
-        return path, LockEntry(**value)  # every run reads every entry: the common case stays cheap
+        return path, _entry(value)  # every run reads every entry: the common case stays cheap
     why = check_dict(value, _FIELDS)
     if path is None:
         why = "is not a .wav path inside the project"
@@ -162,12 +163,22 @@ def checked_entry(written: str, value: Any) -> tuple[str, LockEntry]:
     return path, LockEntry(**value)
 
 
+def _entry(value: dict[str, Any]) -> LockEntry:
+    """LockEntry(**value) for a well-formed entry, at a fraction of the frozen __init__'s cost
+    (see frozen.py); the defaults a written entry leaves out are filled in first."""
+    if len(value) != len(_ENTRY_FIELDS):
+        value = {"batch": {}, "accepted": False, **value}  # a fresh dict each time, as default_factory gives
+    return from_mapping(LockEntry, value)
+
+
 def _well_formed(value: Any) -> bool:
     """Exactly the fields and types an entry has. JSON gives exact types, so `type is`
     suffices (and keeps bools from passing as ints); anything else takes the slow path,
     which names what is wrong."""
+    # The field types as one tuple built in C (a missing field gives NoneType, never a kind
+    # listed): a per-field generator cost more than the JSON parse of the entry itself.
     return (type(value) is dict and value.keys() <= _KNOWN
-            and all(type(value.get(name)) is kind for name, kind in _FIELD_TYPES)
+            and tuple(map(type, map(value.get, _FIELD_NAMES))) == _FIELD_KINDS
             and type(value.get("batch", _EMPTY)) is dict and type(value.get("accepted", False)) is bool
             and not _too_deep(value))
 
@@ -176,8 +187,11 @@ _EMPTY: dict[str, Any] = {}
 
 
 def _too_deep(value: dict[str, Any]) -> bool:
-    return any(type(inner := value.get(name)) is dict and not flat(inner)
-               and depth(inner) + _ENTRY_DEPTH > MAX_DEPTH for name in _NESTED)
+    for name in _NESTED:  # a plain loop: this runs for every entry of every lock read
+        inner = value.get(name)
+        if type(inner) is dict and not flat(inner) and depth(inner) + _ENTRY_DEPTH > MAX_DEPTH:
+            return True
+    return False
 
 
 def save(path: Path, lock: Lock) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from sfx_pipeline.errors import Problem
+from sfx_pipeline.frozen import from_row
 from sfx_pipeline.lock import Lock, LockEntry
 from sfx_pipeline.paths import fold
 from sfx_pipeline.sound import Target
@@ -30,6 +31,8 @@ NOT_A_FILE_THERE = "a link, folder or other non-file is at the output path"
 # untouched; None for a file edited by hand or not written by sfx-pipeline. Known only for
 # the outputs `render_questions` lists; any other counts as None.
 HeldRenders = Mapping[str, "str | None"]
+# Folded output path (`paths.fold`) -> (the path as the lock spells it, its entry): `by_fold`.
+FoldedLock = Mapping[str, "tuple[str, LockEntry]"]
 
 
 @dataclass(frozen=True)
@@ -61,12 +64,14 @@ def plan(
     disk: Mapping[str, str | None],
     held: HeldRenders,
     force: bool = False,
+    folded: FoldedLock | None = None,
 ) -> list[Action]:
-    by_fold = _by_fold(lock)
+    """`folded`: `by_fold(lock)`, when the caller has it already (from `render_questions`)."""
+    lookup = by_fold(lock) if folded is None else folded
     claimed: set[str] = set()
     actions = []
     for t in targets:
-        path, entry = by_fold.get(fold(t.spec.output_path), (t.spec.output_path, None))
+        path, entry = lookup.get(fold(t.spec.output_path), (t.spec.output_path, None))
         claimed.add(path)
         actions.append(_asset(t, entry, disk.get(t.spec.output_path), held, force))
     broken = {p.file for p in problems}
@@ -82,24 +87,25 @@ def plan(
     return actions
 
 
-def render_questions(targets: list[Target], lock: Lock,
-                     disk: Mapping[str, str | None]) -> list[tuple[str, str, str]]:
+def render_questions(targets: list[Target], lock: Lock, disk: Mapping[str, str | None],
+                     folded: FoldedLock | None = None) -> list[tuple[str, str, str]]:
     """(output path, render key wanted there, digest of the file now) for each output whose
     file is there but is not what the lock records for its path: before calling it edited,
     the plan needs to know which render it holds (`HeldRenders`)."""
-    by_fold = _by_fold(lock)
+    lookup = by_fold(lock) if folded is None else folded
     asked = []
     for t in targets:
         output = t.spec.output_path
         on_disk = disk.get(output)
-        _, entry = by_fold.get(fold(output), (output, None))
+        _, entry = lookup.get(fold(output), (output, None))
         if on_disk is not None and _unexplained(entry, on_disk):
             asked.append((output, t.render_key, on_disk))
     return asked
 
 
-def _by_fold(lock: Lock) -> dict[str, tuple[str, LockEntry]]:
-    """The lock's entries by folded path: a lock written on Windows may spell a path in other case."""
+def by_fold(lock: Lock) -> FoldedLock:
+    """The lock's entries by folded path: a lock written on Windows may spell a path in other
+    case. Made once per survey and handed to both `render_questions` and `plan`."""
     return {fold(path): (path, entry) for path, entry in lock.assets.items()}
 
 
@@ -135,8 +141,8 @@ def _asset(t: Target, entry: LockEntry | None, on_disk: str | None, held: HeldRe
             # hold: a copy of another output, or an older render restored from git, is a
             # choice someone made. Only the digest the lock records for this path is ours.
             reasons.append(FOREIGN if entry is None else HAND_EDITED)
-    if not reasons:
-        return Action(output, Status.FRESH, target=t, entry=entry, on_disk=on_disk)
+    if not reasons:  # the common case, for every sound on every run: see frozen.py
+        return from_row(Action, (output, Status.FRESH, (), t, entry, on_disk, None))
     kept = not force and (HAND_EDITED in reasons or FOREIGN in reasons) or NOT_A_FILE_THERE in reasons
     if kept:
         return Action(output, Status.MODIFIED, tuple(reasons), t, entry, on_disk)

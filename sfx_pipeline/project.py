@@ -24,7 +24,7 @@ from sfx_pipeline.errors import Problem
 from sfx_pipeline.generators import Generators
 from sfx_pipeline.names import CONFIG_NAME
 from sfx_pipeline.observed import Stat, stat_of
-from sfx_pipeline.plan import Action, plan, render_questions
+from sfx_pipeline.plan import Action, by_fold, plan, render_questions
 from sfx_pipeline.report import Reporter
 from sfx_pipeline.state import FileDigests, StatMemo
 from sfx_pipeline.targets import Targets
@@ -106,9 +106,10 @@ class Project:
         self.digests.keep_only(outputs)  # forget renamed and removed outputs
         targets, unavailable = Targets(self.generators, self.keys).make(parsed, lock, disk)
         problems = parsed.problems + unavailable
+        folded = by_fold(lock)
         held = {output: self._held_render(output, wanted, on_disk)
-                for output, wanted, on_disk in render_questions(targets, lock, disk)}
-        actions = plan(targets, problems, lock, disk, held, force)
+                for output, wanted, on_disk in render_questions(targets, lock, disk, folded)}
+        actions = plan(targets, problems, lock, disk, held, force, folded)
         self.save_memos(self.digests, self.parsed, self.keys)
         survey = Survey(actions, lock, problems)
         self._unrecorded = None

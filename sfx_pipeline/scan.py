@@ -16,6 +16,7 @@ from sfx_pipeline import schema
 from sfx_pipeline.config import ProjectConfig
 from sfx_pipeline.descriptor import Parsed, parse
 from sfx_pipeline.errors import Problem
+from sfx_pipeline.frozen import from_row
 from sfx_pipeline.links import is_linked_folder
 from sfx_pipeline.names import SUFFIX
 from sfx_pipeline.paths import fold
@@ -143,9 +144,9 @@ def spec_from_json(data: list[Any]) -> SoundSpec:
     if len(data) != len(_SPEC_FIELDS):
         raise ValueError("a spec of another shape")
     values = list(data)
-    values[_GENERATION] = GenerationParams(*values[_GENERATION])
-    values[_OUTPUT] = OutputParams(*values[_OUTPUT])
-    return SoundSpec(*values)
+    values[_GENERATION] = from_row(GenerationParams, values[_GENERATION])
+    values[_OUTPUT] = from_row(OutputParams, values[_OUTPUT])
+    return from_row(SoundSpec, values)  # every unchanged spec, every run: see frozen.py
 
 
 _SPEC_FIELDS = [f.name for f in fields(SoundSpec)]
