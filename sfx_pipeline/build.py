@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,15 +90,16 @@ class Report:
         return sum(1 for r in self.results if r.outcome in outcomes)
 
     def counts(self) -> dict[str, int]:
+        n = Counter(r.outcome for r in self.results)  # one pass: every plan of a CLI run counts its reports
         return {
-            "generated": self.count(Outcome.GENERATED),
-            "reused": self.count(Outcome.CACHED),
-            "installed": self.count(Outcome.GENERATED, Outcome.CACHED),
-            "failed": self.count(Outcome.FAILED),
-            "fresh": self.count(Outcome.FRESH),
-            "kept": self.count(Outcome.KEPT),
-            "pruned": self.count(Outcome.PRUNED),
-            "orphans": self.count(Outcome.ORPHAN),
+            "generated": n[Outcome.GENERATED],
+            "reused": n[Outcome.CACHED],
+            "installed": n[Outcome.GENERATED] + n[Outcome.CACHED],
+            "failed": n[Outcome.FAILED],
+            "fresh": n[Outcome.FRESH],
+            "kept": n[Outcome.KEPT],
+            "pruned": n[Outcome.PRUNED],
+            "orphans": n[Outcome.ORPHAN],
             "errors": len(self.problems),
             "placeholders": sum(1 for r in self.results if r.placeholder and r.outcome != Outcome.ORPHAN),
         }
@@ -207,6 +209,17 @@ class Builder:
                 self._journal.close(folded=not self._dirty)
                 self.project.save_memos(self.project.digests)
         self.report.seconds = time.perf_counter() - start
+        return self.report
+
+    def report_unchanged(self) -> Report | None:
+        """What `run` would report, without running it, when it would change nothing (None
+        when it would). Such a run only reports, but it also sweeps temp files beside the
+        outputs and drops the journal, which only the holder of the build lock may do: a
+        `status` recording what `build` would print holds none, and a build starting
+        meanwhile may be writing both."""
+        if self.options != Options() or not changes_nothing(self.survey):
+            return None
+        self._settle(self.survey.actions)  # here it records, installs and removes nothing: see changes_nothing
         return self.report
 
     # the assets that need no new audio ------------------------------------------------

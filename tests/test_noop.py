@@ -287,3 +287,70 @@ def test_only_the_cli_records_plans(project: GameProject) -> None:
     assert not (project.root / SNAPSHOT).exists()
     assert project.run("status").code == 2
     assert replayed(project, "status") is not None
+
+
+@pytest.fixture
+def mixed(built: GameProject) -> GameProject:
+    """Fresh sounds between ones a build leaves alone and reports: a WAV edited by hand, an
+    orphan, a broken descriptor (its sounds kept, its problem reported). A build changes
+    nothing here, so every command is replayed."""
+    for name in ("alarm", "engine", "zipper"):
+        built.sound(name, f"{name} sound", "seed = 7\n")
+    built.build()
+    (built.root / "sfx" / "rain.sfx.toml").unlink()
+    built.write("sfx/ui.sfx.toml", "prompt = \n")
+    age(built.root / "sfx" / "ui.sfx.toml")  # a racy broken descriptor has no digest: nothing would be recorded
+    wav = built.root / "audio" / "door.wav"
+    wav.write_bytes(wav.read_bytes()[:-2] + b"\x01\x02")
+    # Which render the edited WAV holds is asked of the render cache, whose entries a stat
+    # vouches for only once they are old (nothing hashes them)
+    for entry in Path(os.environ["SFX_PIPELINE_CACHE"]).rglob("*"):
+        age(entry)
+    return built
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+def test_a_replay_between_fresh_and_reported_sounds_prints_what_planning_prints(mixed: GameProject,
+                                                                                args: tuple[str, ...]) -> None:
+    full = planned(mixed, *args)
+    assert full.code == 1 and "modified" in planned(mixed, "status").out
+    full = planned(mixed, *args)
+    fast = replayed(mixed, *args)
+    assert fast is not None
+    assert (fast.code, without_time(fast.out), fast.err) == (full.code, without_time(full.out), full.err)
+
+
+def test_a_fresh_sound_is_kept_once_in_the_snapshot(mixed: GameProject) -> None:
+    planned(mixed, "status")
+    details = json.loads((mixed.root / ".sfx-pipeline" / noop.DETAILS).read_text())
+    fresh = [row[0] for row in details["fresh"]]
+    assert fresh == ["audio/alarm.wav", "audio/engine.wav", "audio/zipper.wav"]
+    for key in ("status", "status_lines", "dry_run", "build"):
+        assert [item for item in details[key] if isinstance(item, int)] == [0, 1, 2], key
+        assert any(not isinstance(item, int) for item in details[key]), key  # the others are kept whole
+
+
+def test_a_snapshot_of_the_earlier_layout_is_no_snapshot(built: GameProject) -> None:
+    """Format 2 kept every document whole; its details read as this format's would be wrong."""
+    state = built.root / ".sfx-pipeline"
+    planned(built, "status")
+    snap = json.loads((state / noop.SNAPSHOT).read_text())
+    details = json.loads((state / noop.DETAILS).read_text())
+    snap["format"] = 2
+    (state / noop.SNAPSHOT).write_text(json.dumps(snap))
+    details.pop("fresh")
+    (state / noop.DETAILS).write_text(json.dumps(details))
+    assert replayed(built, "status") is None and replayed(built, "status", "--json") is None
+    assert built.run("status", "--json").code == 0
+    assert json.loads((state / noop.SNAPSHOT).read_text())["format"] == noop.FORMAT
+
+
+def test_a_status_leaves_the_temp_files_of_a_build_alone(built: GameProject) -> None:
+    """Recording what a no-op build would print must not run one: a build sweeps leftover temp
+    files beside the outputs (and drops its journal) holding the build lock, which a status
+    does not hold while another build may be writing them."""
+    temp = built.root / "audio" / ".door.wav.k3j9x0a2.tmp"
+    temp.write_bytes(b"a build in another process is writing this")
+    run = planned(built, "status")
+    assert run.code == 0 and json.loads((built.root / SNAPSHOT).read_text())["build"] is not None
+    assert temp.exists()

@@ -45,14 +45,14 @@ import json
 import os
 import sys
 import time
-from typing import Any
+from typing import Any, Callable
 
 from sfx_pipeline import __version__
 from sfx_pipeline.links import is_linked_folder
 from sfx_pipeline.names import CONFIG_NAME, STATE_DIR, SUFFIX
 from sfx_pipeline.observed import kind_of, observe, package_at, stat_of
 
-FORMAT = 2
+FORMAT = 3
 SNAPSHOT = "noop.json"  # in STATE_DIR: what every run reads
 DETAILS = "noop-assets.json"  # per-asset documents, read only for --json and --all
 # 2 s: FAT's timestamp step, the coarsest in use, and room for a network drive's clock
@@ -173,6 +173,10 @@ def _unchanged(root: str, snap: dict[str, Any], seen: dict[str, int]) -> bool:
     prefix = os.path.join(root, "")
     racy = snap["racy"]
     stat = os.stat
+    # The descriptors first: an edited one is the usual change, and a run that declines has
+    # then not stat'ed every output for nothing before the full path plans.
+    if not _same_descriptors(prefix, snap, seen):
+        return False
     for relative, recorded in snap["files"].items():  # the hot loop: one stat per output
         try:
             st = stat(prefix + relative)  # a plain concatenation: os.path.join costs as much as the stat
@@ -190,7 +194,14 @@ def _unchanged(root: str, snap: dict[str, Any], seen: dict[str, int]) -> bool:
     for relative, recorded_kind in snap["kinds"].items():
         if kind_of(prefix + relative) != recorded_kind:
             return False
-    recorded_descriptors = snap["descriptors"]
+    if any(package_at(name) != where for name, where in snap["packages"].items()):
+        return False  # AudioGen's packages installed, removed, or found elsewhere
+    probe = snap["probe"]
+    return probe is None or observe(probe["watch"]) == probe["facts"]  # what torch's GPU answer rests on
+
+
+def _same_descriptors(prefix: str, snap: dict[str, Any], seen: dict[str, int]) -> bool:
+    recorded_descriptors, racy = snap["descriptors"], snap["racy"]
     found: list[str] = []
     try:
         for folder in snap["descriptor_dirs"]:
@@ -199,7 +210,7 @@ def _unchanged(root: str, snap: dict[str, Any], seen: dict[str, int]) -> bool:
         return False
     if len(found) != len(recorded_descriptors):  # (the same file found twice: the full path decides)
         return False
-    cut = len(prefix)
+    cut, stat = len(prefix), os.stat
     for path in found:
         st = stat(path)
         relative = path[cut:].replace(os.sep, "/")
@@ -207,10 +218,7 @@ def _unchanged(root: str, snap: dict[str, Any], seen: dict[str, int]) -> bool:
             return False
         if relative in racy:
             seen[relative] = st.st_mtime_ns
-    if any(package_at(name) != where for name, where in snap["packages"].items()):
-        return False  # AudioGen's packages installed, removed, or found elsewhere
-    probe = snap["probe"]
-    return probe is None or observe(probe["watch"]) == probe["facts"]  # what torch's GPU answer rests on
+    return True
 
 
 def _same_content(root: str, snap: dict[str, Any], seen: dict[str, int]) -> bool:
@@ -254,11 +262,12 @@ def _replay(root: str, snap: dict[str, Any], request: dict[str, Any], started: f
 def _status(root: str, snap: dict[str, Any], request: dict[str, Any]) -> int:
     status = snap["status"]
     if request.get("json"):
-        _print_json(root, snap, "status", lambda details: {"counts": status["counts"], "assets": details["status"]})
+        _print_json(root, snap, "status", lambda details: {"counts": status["counts"],
+                                                           "assets": _listed(details, "status", fresh_status)})
         return int(status["exit"])
     lines = status["lines"]
     if request.get("all"):
-        lines = _details(root, snap)["status_lines"]
+        lines = _listed(_details(root, snap), "status_lines", fresh_line)
     print("\n".join([*lines, status["summary"]]))
     return int(status["exit"])
 
@@ -268,7 +277,7 @@ def _build(root: str, snap: dict[str, Any], key: str, request: dict[str, Any], s
     if request.get("json"):
         def document(details: dict[str, Any]) -> dict[str, Any]:
             return {"counts": build["counts"], "seconds": _SECONDS, "audio_seconds_generated": 0.0,
-                    "assets": details[key], "problems": details["problems"],
+                    "assets": _listed(details, key, fresh_result), "problems": details["problems"],
                     "messages": [], "exit_code": build["exit"]}  # a no-op says nothing while it works
 
         _print_json(root, snap, key, document, round(time.perf_counter() - started, 3))
@@ -317,6 +326,36 @@ def _coloured() -> bool:
     from sfx_pipeline.cli.output import use_color
 
     return use_color("auto", sys.stdout)
+
+
+# What each command prints of a fresh asset, which most of a project is, follows from five
+# fields: the details keep them once per asset (`fresh`: output, name, descriptor, backend,
+# placeholder), and an int in a command's list stands for what these make of that row.
+# `snapshot.py` writes an int only where they make exactly what the full path printed.
+
+
+def fresh_status(row: list[Any]) -> dict[str, Any]:
+    """An asset's document in `status --json` (plan.Action.to_json)."""
+    output, name, descriptor, backend, placeholder = row
+    return {"output": output, "status": "fresh", "reasons": [], "name": name, "descriptor": descriptor,
+            "backend": backend, "placeholder": placeholder}
+
+
+def fresh_result(row: list[Any]) -> dict[str, Any]:
+    """An asset's document in `build --json` (build.Result.to_json)."""
+    output, name, _, backend, placeholder = row
+    return {"output": output, "outcome": "fresh", "reasons": [], "name": name, "backend": backend,
+            "placeholder": placeholder, "message": ""}
+
+
+def fresh_line(row: list[Any]) -> str:
+    """An asset's line in `status --all` (render.status_line)."""
+    return f"fresh     {row[0]}" + (" [placeholder]" if row[4] else "")
+
+
+def _listed(details: dict[str, Any], key: str, form: Callable[[list[Any]], Any]) -> list[Any]:
+    fresh = details["fresh"]
+    return [form(fresh[item]) if type(item) is int else item for item in details[key]]
 
 
 def _details(root: str, snap: dict[str, Any]) -> dict[str, Any]:

@@ -34,15 +34,17 @@ def plural(n: int, one: str, many: str = "") -> str:
 
 def status(actions: list[Action], show_fresh: bool, paint: Paint = _plain) -> Iterator[str]:
     for a in actions:
-        if a.status == Status.FRESH and not show_fresh:
-            continue
-        if a.status == Status.ERROR and a.problem:
-            yield Important(f"{paint(f'{Status.ERROR:9}', Status.ERROR)} {a.problem}")
-            continue
-        note = "; ".join(a.reasons)
-        placeholder = " [placeholder]" if a.target and a.target.placeholder else ""
-        yield _mark(f"{paint(f'{a.status:9}', a.status)} {a.output}{placeholder}" + (f"  ({note})" if note else ""),
-                    a.status)
+        if a.status != Status.FRESH or show_fresh:
+            yield status_line(a, paint)
+
+
+def status_line(a: Action, paint: Paint = _plain) -> str:
+    if a.status == Status.ERROR and a.problem:
+        return Important(f"{paint(f'{Status.ERROR:9}', Status.ERROR)} {a.problem}")
+    note = "; ".join(a.reasons)
+    placeholder = " [placeholder]" if a.target and a.target.placeholder else ""
+    return _mark(f"{paint(f'{a.status:9}', a.status)} {a.output}{placeholder}" + (f"  ({note})" if note else ""),
+                 a.status)
 
 
 _STATUS_WORDS = {"fresh": ("fresh", "fresh"), "stale": ("stale", "stale"), "pending": ("pending", "pending"),
@@ -55,13 +57,18 @@ def counts_line(counts: dict[str, int]) -> str:
 
 
 def build(report: Report, dry_run: bool, paint: Paint = _plain, verbose: bool = False) -> Iterator[str]:
+    yield from build_lines(report, paint, verbose)
+    yield build_summary(report, dry_run)
+
+
+def build_lines(report: Report, paint: Paint = _plain, verbose: bool = False) -> Iterator[str]:
+    """What a build prints before its summary."""
     for r in report.results:
         if r.outcome == Outcome.FRESH and not verbose:
             continue
         yield _mark(result_line(r, paint), r.outcome)
     for problem in report.problems:
         yield Important(f"{paint(f'{Status.ERROR:10}', Status.ERROR)} {problem}")
-    yield build_summary(report, dry_run)
 
 
 def result_line(r: Result, paint: Paint = _plain) -> str:

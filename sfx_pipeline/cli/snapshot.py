@@ -14,17 +14,18 @@ import importlib.util
 import json
 import os
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from sfx_pipeline import journal
 from sfx_pipeline.atomic import write_atomic
-from sfx_pipeline.build import Builder, Options, Report, changes_nothing
+from sfx_pipeline.build import Builder, Options, Report, Result
 from sfx_pipeline.cli import noop, render
 from sfx_pipeline.cli.exits import for_counts
 from sfx_pipeline.names import CONFIG_NAME, LOCK_NAME
 from sfx_pipeline.observed import Stat, kind_of, package_at, stat_of
-from sfx_pipeline.plan import summary
+from sfx_pipeline.plan import Action, summary
 from sfx_pipeline.state import make_state_dir
+from sfx_pipeline.states import Outcome, Status
 
 if TYPE_CHECKING:
     from sfx_pipeline.descriptor import Parsed
@@ -188,29 +189,71 @@ def _weight_paths(availability: Any, model: str) -> list[str]:
 
 def _outputs(project: Project, survey: Survey) -> tuple[dict[str, Any], dict[str, Any]]:
     """The text, plain (a replay declines where colour is wanted), and the JSON documents of
-    `status`, `build --dry-run` and, when it would change nothing, `build`."""
+    `status`, `build --dry-run` and, when it would change nothing, `build`.
+
+    A fresh asset, which most are, is kept once as a row of five fields (see noop.fresh_status),
+    and each command's list holds that row's index where the asset's document or line goes.
+    So a plan of 5,000 fresh sounds renders and writes 5,000 short rows, not 20,000 documents
+    and lines, and the full path that declined replays pays for what is not fresh."""
     actions = survey.actions
     counts = summary(actions)
+    fresh: list[list[Any]] = []
+    rows: list[int | None] = []  # each action's row in `fresh`
+    for a in actions:
+        t = a.target
+        if a.status == Status.FRESH and t is not None and not a.reasons and a.problem is None:
+            rows.append(len(fresh))
+            fresh.append([a.output, t.spec.name, t.spec.descriptor, t.backend, t.placeholder])
+        else:
+            rows.append(None)
     core: dict[str, Any] = {"status": {
         "counts": counts, "exit": int(for_counts(counts)), "summary": render.counts_line(counts),
         "lines": [str(line) for line in render.status(actions, show_fresh=False)],
     }}
-    details: dict[str, Any] = {"status": [a.to_json() for a in actions],
-                               "status_lines": [str(line) for line in render.status(actions, show_fresh=True)],
-                               "problems": [p.to_json() for p in survey.problems]}
-    # What build prints, from the Builder itself: a dry run has no side effect, nor has a
-    # build that changes nothing (nothing to record, install or remove).
+    details: dict[str, Any] = {
+        "fresh": fresh,
+        "status": _compacted(actions, rows, fresh, Action.to_json, noop.fresh_status),
+        "status_lines": _compacted(actions, rows, fresh, lambda a: str(render.status_line(a)), noop.fresh_line),
+        "problems": [p.to_json() for p in survey.problems]}
+    # What build prints, from the Builder itself: a dry run has no side effect, and what a
+    # build that would change nothing reports is told without running it.
+    where = {row[0]: i for i, row in enumerate(fresh)}
     dry = Builder(project, survey, Options(dry_run=True)).run()
-    core["dry_run"], details["dry_run"] = _build_outputs(dry, dry_run=True)
+    core["dry_run"], details["dry_run"] = _build_outputs(dry, True, fresh, where)
     core["build"] = details["build"] = None
-    if changes_nothing(survey):
-        report = Builder(project, survey, Options()).run()
-        core["build"], details["build"] = _build_outputs(report, dry_run=False)
+    report = Builder(project, survey, Options()).report_unchanged()
+    if report is not None:
+        core["build"], details["build"] = _build_outputs(report, False, fresh, where)
     return core, details
 
 
-def _build_outputs(report: Report, dry_run: bool) -> tuple[dict[str, Any], list[dict[str, object]]]:
-    lines = [str(line) for line in render.build(report, dry_run)][:-1]  # the summary is told apart
-    core = {"counts": report.counts(), "exit": report.exit_code, "lines": lines,
+def _build_outputs(report: Report, dry_run: bool, fresh: list[list[Any]],
+                   where: dict[str, int]) -> tuple[dict[str, Any], list[Any]]:
+    core = {"counts": report.counts(), "exit": report.exit_code,
+            "lines": [str(line) for line in render.build_lines(report)],
             "head": render.build_summary_head(report, dry_run), "tail": "" if dry_run else render.SECONDS}
-    return core, [r.to_json() for r in report.results]
+    rows: list[int | None] = []  # the fresh row each result is made from, if any
+    for r in report.results:
+        i = where.get(r.output) if r.outcome == Outcome.FRESH and not r.reasons and not r.message else None
+        if i is not None and (fresh[i][1], fresh[i][3], fresh[i][4]) != (r.name, r.backend, r.placeholder):
+            i = None
+        rows.append(i)
+    return core, _compacted(report.results, rows, fresh, Result.to_json, noop.fresh_result)
+
+
+T = TypeVar("T")
+
+
+def _compacted(items: list[T], rows: list[int | None], fresh: list[list[Any]], full: Callable[[T], Any],
+               template: Callable[[list[Any]], Any]) -> list[Any]:
+    """Each item as the index of its fresh row, or as `full` renders it where it has none.
+    The template is checked against `full` on the first row of each kind (placeholder or
+    not: its one branch): should a document or line change shape and noop.py not follow,
+    every item is kept whole, never replayed wrong."""
+    checked: set[bool] = set()
+    for item, i in zip(items, rows):
+        if i is not None and fresh[i][4] not in checked:
+            if template(fresh[i]) != full(item):
+                return [full(item) for item in items]
+            checked.add(fresh[i][4])
+    return [full(item) if i is None else i for item, i in zip(items, rows)]
