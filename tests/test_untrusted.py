@@ -13,6 +13,8 @@ import pytest
 
 from sfx_pipeline.audio.wav import decode
 from sfx_pipeline.hashing import digest
+from sfx_pipeline.paths import parts, relative_path_problem
+from sfx_pipeline.untrusted import MAX_OUTPUT_PATH, normal_output
 from support.project import GameProject
 
 GODOT = 'engine = "godot"\nimport_dir = "audio/sfx"\n[generator]\nbackend = "procedural"\n'
@@ -368,3 +370,25 @@ def test_a_killed_build_leaves_a_journal_the_next_survey_folds_in(project: GameP
     doc = project.build()
     assert not journaled & {a["output"] for a in doc["assets"] if a["outcome"] in ("generated", "cached")}
     assert journaled <= set(project.lock()["assets"]) and not journal.exists()
+
+
+def _general_normal_output(text: str) -> str | None:
+    """normal_output as it was before its fast path for plain paths: the checks in full."""
+    if len(text) > MAX_OUTPUT_PATH or relative_path_problem(text):
+        return None
+    normal = "/".join(parts(text))
+    return normal if normal.lower().endswith(".wav") and normal.lower() != ".wav" else None
+
+
+_FOLDERS = ["audio", "Audio-2", "a_b", "con", "CON", "lpt1", "com0", "nul", "x" * 121, "x" * 120, ".", "..", "",
+            ".hidden", "a b", "é", "conin$", "com¹", "con.d", "aux_", "a.b"]
+_FILES = ["door.wav", "Door.WAV", "con.wav", "Con.wav", "PRN.wav", "com9.wav", "nul.x.wav", "a.b.wav", ".wav",
+          "x.wav", "-.wav", "_x_.wav", "door.wav.", "door .wav", "y" * 116 + ".wav", "y" * 117 + ".wav",
+          "door.ogg", "door", "lpt¹.wav", "conout$.wav", "dóor.wav", "a:b.wav"]
+
+
+@pytest.mark.parametrize("folder", ["", *_FOLDERS])
+def test_plain_output_paths_take_a_shortcut_to_the_same_answer(folder: str) -> None:
+    for file in _FILES:
+        for text in (f"{folder}/{file}" if folder else file, f"{folder}/{folder}/{file}", f"{file}/{folder}"):
+            assert normal_output(text) == _general_normal_output(text), text
