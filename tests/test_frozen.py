@@ -209,3 +209,22 @@ def test_a_memo_row_is_recalled_exactly_when_its_stat_matches(row: list[Any]) ->
     seen = SimpleNamespace(st_size=1, st_mtime_ns=2, st_ino=3)
     expected = "value" if row[:3] == [seen.st_size, seen.st_mtime_ns, seen.st_ino] else None  # the old comparison
     assert memo.recall("f", seen) == expected  # type: ignore[arg-type]
+
+
+def test_recalled_targets_are_the_computed_ones(project: GameProject) -> None:
+    config = built_project(project)
+    old = time.time() - 10  # out of the racy window, so the memos keep them
+    for path in scan.find(config):
+        os.utime(path, (old, old))
+    proj = Project(project.root, QuietReporter())
+    parsed = scan.load_all(config, StatMemo(project.root / "specs.json"))
+    lock = lock_mod.load(config.lock_path)
+    disk = {path: proj.digests.digest(proj.root, path) for path in lock.assets}
+    keys = StatMemo(project.root / "keys.json")
+    computed, _ = Targets(proj.generators, keys).make(parsed, lock, disk)
+    assert keys.save() == "" and len(computed) == 4
+    remembered = StatMemo(project.root / "keys.json")
+    assert len(remembered._known) == 3  # every descriptor's keys: each target below is recalled
+    recalled, _ = Targets(proj.generators, remembered).make(parsed, lock, disk)
+    for fast, slow in zip(recalled, computed):
+        same(fast, slow)
