@@ -159,6 +159,8 @@ _GENERATION, _OUTPUT = _SPEC_FIELDS.index("generation"), _SPEC_FIELDS.index("out
 
 
 def _drop_collisions(result: Parsed) -> Parsed:
+    if len({fold(spec.output_path) for spec in result.specs}) == len(result.specs):
+        return result  # no two alike, as nearly always: no list per output to group them in
     by_output: dict[str, list[SoundSpec]] = {}
     for spec in result.specs:
         by_output.setdefault(fold(spec.output_path), []).append(spec)
