@@ -8,6 +8,7 @@ teammate's first build regenerates nothing: every key and output digest already 
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -67,12 +68,36 @@ class Lock:
         return Lock(dict(self.assets), dict(self.reproducibility), self.rewrite, self.source_digest)
 
     def to_json(self) -> str:
-        doc = {
-            "format": FORMAT,
-            "reproducibility": self.reproducibility,
-            "assets": {path: entry.to_json() for path, entry in self.assets.items()},
-        }
-        return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        """The file's text: what `json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)`
+        writes for the whole document (a test holds the two equal), put together from each
+        entry's own text. An entry's text is kept while the entry lives (`_entry_text`), so
+        writing the lock again, as `watch` does after every save, re-encodes only the entries
+        that changed: the stdlib encodes an indented document in Python, not in C, and at
+        5,000 sounds that was 0.4 s of each rebuild."""
+        rest = _ENCODER.encode({"format": FORMAT, "reproducibility": self.reproducibility})
+        if not self.assets:
+            return '{\n  "assets": {},\n' + rest[2:] + "\n"
+        assets = ",\n".join(f"    {_ENCODER.encode(path)}: {_entry_text(self.assets[path])}"
+                             for path in sorted(self.assets))
+        return '{\n  "assets": {\n' + assets + "\n  },\n" + rest[2:] + "\n"  # rest[2:]: past its "{\n"
+
+
+_ENCODER = json.JSONEncoder(indent=2, sort_keys=True, ensure_ascii=False)
+# id(entry) -> (a weak reference to it, its text as nested in the file). The reference's
+# callback drops the row when the entry is freed, so an id is never met again for another
+# entry, and the texts of a long `watch` do not pile up. Entries are frozen and their
+# dicts never changed once made (the same promise `Lock.copy` rests on).
+_TEXTS: dict[int, tuple[weakref.ref[LockEntry], str]] = {}
+
+
+def _entry_text(entry: LockEntry) -> str:
+    known = _TEXTS.get(id(entry))
+    if known is not None and known[0]() is entry:
+        return known[1]
+    key = id(entry)
+    text = _ENCODER.encode(entry.to_json()).replace("\n", "\n    ")  # two levels in: assets, then the path
+    _TEXTS[key] = (weakref.ref(entry, lambda _: _TEXTS.pop(key, None)), text)
+    return text
 
 
 def load(path: Path) -> Lock:

@@ -9,6 +9,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sfx_pipeline.errors import UserError
 from sfx_pipeline.lock import FORMAT, Lock, LockEntry, load, save
@@ -227,3 +229,38 @@ def test_a_lock_whose_fields_json_reads_back_otherwise_is_parsed_again(tmp_path:
     path = tmp_path / "sfx-pipeline.lock"
     save(path, Lock({"audio/a.wav": entry("a", batch={"shape": (1, 2)})}))
     assert load(path).assets["audio/a.wav"].batch == {"shape": [1, 2]}  # as read from the file
+
+
+def _stdlib_text(lock: Lock) -> str:
+    """The lock's text as the stdlib writes the whole document in one call: the reference."""
+    doc = {"format": FORMAT, "reproducibility": lock.reproducibility,
+           "assets": {path: e.to_json() for path, e in lock.assets.items()}}
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+_json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+_json_values = st.recursive(_json_scalars, lambda inner: st.lists(inner, max_size=3)
+                            | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.text(min_size=1, max_size=12), st.tuples(
+    st.dictionaries(st.text(max_size=6), _json_values, max_size=3), st.booleans()), max_size=5),
+    st.dictionaries(st.text(max_size=8), st.text(max_size=8), max_size=3))
+def test_the_text_is_what_the_stdlib_writes_for_the_whole_document(
+        assets: dict[str, tuple[dict[str, object], bool]], reproducibility: dict[str, str]) -> None:
+    # Paths with quotes, backslashes, control characters and any Unicode; nested values of
+    # every JSON type; accepted entries (an extra field); empty locks and empty dicts.
+    lock = Lock({path: entry(f"s{i}", batch=batch, accepted=accepted)
+                 for i, (path, (batch, accepted)) in enumerate(assets.items())}, reproducibility)
+    assert lock.to_json() == _stdlib_text(lock)
+    assert lock.to_json() == _stdlib_text(lock)  # again, from the texts kept for its entries
+
+
+def test_an_entry_replaced_in_a_lock_is_written_anew_and_the_others_as_before() -> None:
+    lock = sample_lock()
+    first = lock.to_json()
+    again = lock.copy()  # shares its entries, as a watch's next plan does
+    again.assets["audio/door.wav"] = entry("door", seed=99)
+    assert again.to_json() == _stdlib_text(again) != first
+    assert '"seed": 99' in again.to_json() and lock.to_json() == first
