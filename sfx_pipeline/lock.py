@@ -70,34 +70,36 @@ class Lock:
     def to_json(self) -> str:
         """The file's text: what `json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)`
         writes for the whole document (a test holds the two equal), put together from each
-        entry's own text. An entry's text is kept while the entry lives (`_entry_text`), so
+        entry's own text. An entry's text is kept while the entry lives (`_written`), so
         writing the lock again, as `watch` does after every save, re-encodes only the entries
         that changed: the stdlib encodes an indented document in Python, not in C, and at
         5,000 sounds that was 0.4 s of each rebuild."""
         rest = _ENCODER.encode({"format": FORMAT, "reproducibility": self.reproducibility})
         if not self.assets:
             return '{\n  "assets": {},\n' + rest[2:] + "\n"
-        assets = ",\n".join(f"    {_ENCODER.encode(path)}: {_entry_text(self.assets[path])}"
+        assets = ",\n".join(f"    {_ENCODER.encode(path)}: {_written(self.assets[path])[0]}"
                              for path in sorted(self.assets))
         return '{\n  "assets": {\n' + assets + "\n  },\n" + rest[2:] + "\n"  # rest[2:]: past its "{\n"
 
 
 _ENCODER = json.JSONEncoder(indent=2, sort_keys=True, ensure_ascii=False)
-# id(entry) -> (a weak reference to it, its text as nested in the file). The reference's
-# callback drops the row when the entry is freed, so an id is never met again for another
-# entry, and the texts of a long `watch` do not pile up. Entries are frozen and their
-# dicts never changed once made (the same promise `Lock.copy` rests on).
-_TEXTS: dict[int, tuple[weakref.ref[LockEntry], str]] = {}
+# id(entry) -> (a weak reference to it, its text as nested in the file, whether that text
+# reads back as the same entry: `_plain`). The reference's callback drops the row when the
+# entry is freed, so an id is never met again for another entry, and the texts of a long
+# `watch` do not pile up. Entries are frozen and their dicts never changed once made (the
+# same promise `Lock.copy` rests on).
+_WRITTEN: dict[int, tuple[weakref.ref[LockEntry], str, bool]] = {}
 
 
-def _entry_text(entry: LockEntry) -> str:
-    known = _TEXTS.get(id(entry))
+def _written(entry: LockEntry) -> tuple[str, bool]:
+    known = _WRITTEN.get(id(entry))
     if known is not None and known[0]() is entry:
-        return known[1]
+        return known[1], known[2]
     key = id(entry)
     text = _ENCODER.encode(entry.to_json()).replace("\n", "\n    ")  # two levels in: assets, then the path
-    _TEXTS[key] = (weakref.ref(entry, lambda _: _TEXTS.pop(key, None)), text)
-    return text
+    plain = _plain(entry)
+    _WRITTEN[key] = (weakref.ref(entry, lambda _: _WRITTEN.pop(key, None)), text, plain)
+    return text, plain
 
 
 def load(path: Path) -> Lock:
@@ -252,9 +254,11 @@ def _remember(path: Path, source: str, lock: Lock) -> None:
 def _reads_back_equal(lock: Lock) -> bool:
     """Would parsing the written text give back `lock` itself? Yes when every free-form field
     holds only JSON's own scalar types: a tuple, say, would be read back as a list."""
-    return not lock.rewrite and all(
-        _SCALAR_TYPES.issuperset(map(type, getattr(entry, name).values()))
-        for entry in lock.assets.values() for name in _NESTED)
+    return not lock.rewrite and all(_written(entry)[1] for entry in lock.assets.values())
+
+
+def _plain(entry: LockEntry) -> bool:
+    return all(_SCALAR_TYPES.issuperset(map(type, getattr(entry, name).values())) for name in _NESTED)
 
 
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})

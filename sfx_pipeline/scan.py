@@ -123,11 +123,14 @@ def _recalled(shown: str, st: os.stat_result, memo: StatMemo, result: Parsed) ->
     known = memo.recall(shown, st)
     if known is None:
         return False
-    try:
-        specs = [spec_from_json(s) for s in known["specs"]]
-        problems = [Problem(**p) for p in known["problems"]]
-    except (TypeError, KeyError, ValueError):
-        return False  # a damaged memo entry: parse the file again
+    made = memo.derived(shown, known)
+    if made is None:
+        try:
+            made = ([spec_from_json(s) for s in known["specs"]], [Problem(**p) for p in known["problems"]])
+        except (TypeError, KeyError, ValueError):
+            return False  # a damaged memo entry: parse the file again
+        memo.keep_derived(shown, known, made)  # specs and problems are frozen: safe to hand out again
+    specs, problems = made
     result.specs.extend(specs)
     result.problems.extend(problems)
     result.stats[shown] = st

@@ -48,6 +48,8 @@ class StatMemo:
         self.path = path
         self.context = context  # anything else the values depend on; a change empties the memo
         self._known: dict[str, list[Any]] = {}
+        # relative path -> (a value of `_known`, what its user made of it): see `derived`.
+        self._derived: dict[str, tuple[Any, Any]] = {}
         self._dirty = False
         try:
             loaded = json.loads(read_regular(self.path, MAX_MEMO_BYTES))
@@ -74,13 +76,25 @@ class StatMemo:
             self._known[relative] = entry
             self._dirty = True
 
+    def derived(self, relative: str, value: Any) -> Any:
+        """What `keep_derived` was given for `value`, as long as `value` is still that very
+        object (a value is never changed in place: `remember` stores a new one). A long-lived
+        process (`watch`) then turns each unchanged file's value into objects once, not on
+        every plan; a one-shot command pays a dictionary entry per file."""
+        made = self._derived.get(relative)
+        return made[1] if made is not None and made[0] is value else None
+
+    def keep_derived(self, relative: str, value: Any, made: Any) -> None:
+        self._derived[relative] = (value, made)
+
     def forget(self, relative: str) -> None:
+        self._derived.pop(relative, None)
         if self._known.pop(relative, None) is not None:
             self._dirty = True
 
     def keep_only(self, relatives: set[str]) -> None:
         """Drop entries of files that no longer exist, so the memo does not grow forever."""
-        for gone in [r for r in self._known if r not in relatives]:
+        for gone in [r for r in self._known.keys() | self._derived.keys() if r not in relatives]:
             self.forget(gone)
 
     def save(self) -> str:

@@ -27,7 +27,7 @@ from sfx_pipeline.descriptor import Parsed
 from sfx_pipeline.errors import ModelUnavailable, Problem
 from sfx_pipeline.generators import REGISTRY, Generator, Generators
 from sfx_pipeline.keys import identity, recalled, remembered, target
-from sfx_pipeline.lock import Lock
+from sfx_pipeline.lock import Lock, LockEntry
 from sfx_pipeline.sound import SoundSpec, Target
 from sfx_pipeline.state import StatMemo
 
@@ -61,8 +61,12 @@ class Targets:
                   disk: Mapping[str, str | None]) -> list[Target]:
         known = (self.memo.recall(shown, st) if st else None) or []
         if len(known) >= len(specs):  # every unchanged file, on every run: no lists on the way
+            again = self._made_before(shown, known, specs, lock)
+            if again is not None:
+                return again
             fast = [pair[0] for spec, row in zip(specs, known) if (pair := self._recall(spec, row, lock))]
             if len(fast) == len(specs):
+                self.memo.keep_derived(shown, known, ([self._basis(spec, lock) for spec in specs], fast))
                 return fast
         recalled = [self._recall(spec, known[i], lock) if i < len(known) else None for i, spec in enumerate(specs)]
         pairs = [pair for pair in recalled if pair is not None]
@@ -72,6 +76,28 @@ class Targets:
         if st:
             self.memo.remember(shown, st, [remembered(t, g) for t, g in pairs])
         return [t for t, _ in pairs]
+
+    def _made_before(self, shown: str, known: list[Any], specs: list[SoundSpec], lock: Lock) -> list[Target] | None:
+        """The targets an earlier plan of this process recalled from these very memo rows, if
+        each rested on the same spec, lock entry and backend as now (the same objects: a
+        `watch` keeps them all between plans, and a target is made of nothing else)."""
+        made = self.memo.derived(shown, known)
+        if made is None or len(made[0]) != len(specs):
+            return None
+        for (was_spec, was_entry, was_generator, was_id), spec in zip(made[0], specs):
+            generator = self.generators.for_spec(spec)
+            if (was_spec is not spec or was_entry is not lock.assets.get(spec.output_path)
+                    or was_generator is not generator or was_id != self._identity(generator)):
+                return None
+        targets: list[Target] = made[1]
+        return targets
+
+    def _basis(self, spec: SoundSpec, lock: Lock) -> tuple[SoundSpec, LockEntry | None, Generator, str]:
+        """What a recalled target is made of besides its memo row: the spec, the lock entry
+        (entries are frozen), the backend, and the backend's identity now (its weights may
+        have changed under the same object)."""
+        generator = self.generators.for_spec(spec)
+        return spec, lock.assets.get(spec.output_path), generator, self._identity(generator)
 
     def _recall(self, spec: SoundSpec, known: dict[str, Any], lock: Lock) -> tuple[Target, Generator] | None:
         generator = self.generators.for_spec(spec)

@@ -225,3 +225,20 @@ def test_keep_only_drops_entries_of_deleted_files(root: Path, state_dir: Path) -
     memo.keep_only({"a"})
     assert memo.recall("a", (root / "a").stat()) == "a"
     assert memo.recall("b", (root / "b").stat()) is None
+
+
+def test_what_was_made_of_a_memo_value_is_handed_back_only_for_that_very_value(root: Path, state_dir: Path) -> None:
+    path = root / "a.sfx.toml"
+    write(path, b"x", age_ns=10**12)
+    memo = StatMemo(state_dir / "m.json")
+    st = path.stat()
+    memo.remember("a.sfx.toml", st, [1, 2])
+    value = memo.recall("a.sfx.toml", st)
+    memo.keep_derived("a.sfx.toml", value, "made of [1, 2]")
+    assert memo.derived("a.sfx.toml", memo.recall("a.sfx.toml", st)) == "made of [1, 2]"
+    assert memo.derived("a.sfx.toml", [1, 2]) is None  # equal is not enough: the very object
+    memo.remember("a.sfx.toml", st, [3])
+    assert memo.derived("a.sfx.toml", memo.recall("a.sfx.toml", st)) is None  # a new value
+    memo.keep_derived("a.sfx.toml", memo.recall("a.sfx.toml", st), "made of [3]")
+    memo.keep_only(set())
+    assert memo.derived("a.sfx.toml", value) is None and memo._derived == {}  # the file is gone

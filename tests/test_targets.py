@@ -3,6 +3,7 @@ comes in as an argument, so these tests hand in facts no disk holds."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -73,3 +74,44 @@ def test_remembered_keys_give_the_targets_computing_them_gives(project: GameProj
         assert memo.recall("sfx/door.sfx.toml", parsed.stats["sfx/door.sfx.toml"]) is not None
         assert targets(lock, {OUT: "d" * 32}) == computed  # the second time from the memo where it can be
     assert targets(Lock({OUT: built}), {OUT: "d" * 32}) == [placeholder]
+
+
+def aged(path: Path) -> Path:
+    past = path.stat().st_mtime - 3600
+    os.utime(path, (past, past))  # old enough for a stat-keyed memo to trust
+    return path
+
+
+def test_a_long_lived_project_makes_unchanged_targets_once_and_follows_every_change(project: GameProject) -> None:
+    # `watch` keeps one Project: an unchanged file's specs and targets are the objects of the
+    # last plan, and whatever they are made of changing (descriptor, lock entry) makes them anew.
+    from sfx_pipeline.project import Project
+
+    door, rain = aged(project.sound("door", "door creak")), aged(project.sound("rain", "rain on a roof"))
+    project.build()
+    lock_path = project.root / "sfx-pipeline.lock"
+    aged(lock_path)
+    live = Project(project.root, QuietReporter())
+
+    def targets() -> dict[str, Target]:
+        return {a.output: a.target for a in live.survey().actions if a.target}
+
+    first = targets()
+    again = targets()
+    assert all(again[out] is first[out] for out in first)  # made once
+
+    doc = json.loads(lock_path.read_text(encoding="utf-8"))
+    doc["assets"]["audio/rain.wav"]["generation"]["prompt"] = "changed in the lock only"
+    lock_path.write_text(json.dumps(doc), encoding="utf-8")
+    after_lock = targets()
+    assert after_lock["audio/door.wav"] == first["audio/door.wav"]  # other bytes, all new entries: made anew
+    assert after_lock["audio/door.wav"] is not first["audio/door.wav"]
+    assert after_lock["audio/rain.wav"].generation["prompt"] == "changed in the lock only"  # from the new entry
+
+    door.write_text('prompt = "door slam"\nduration = 0.5\n', encoding="utf-8")
+    aged(door)
+    actions = {a.output: a for a in live.survey().actions}
+    assert actions["audio/door.wav"].target.spec.prompt == "door slam"
+    assert "prompt changed" in actions["audio/door.wav"].reasons
+    assert actions["audio/rain.wav"].target is after_lock["audio/rain.wav"]
+    assert rain.exists()
