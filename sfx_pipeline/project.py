@@ -56,6 +56,7 @@ class Project:
         self.generators = Generators(self.config.generator, self.config.cache_dir, reporter)
         self.engine = engines.get(self.config.engine)
         self.state_warned = False
+        self.long_lived = False  # see `lives_long`
         self._unrecorded: tuple[Survey, Parsed, Stat | None, int] | None = None
         self.recorder: Recorder | None = None  # told of each plan (not of a --force one)
         with paused_gc():
@@ -66,7 +67,18 @@ class Project:
         """Parsed descriptors and their keys, remembered by the descriptor's stat."""
         state, context = self.config.state_dir, self.config.fingerprint
         specs = f"{context} specs/{scan.MEMO_FORMAT}"  # specs are stored by position: see scan.MEMO_FORMAT
-        return StatMemo(state / "descriptors.json", specs), StatMemo(state / "keys.json", context)
+        memos = StatMemo(state / "descriptors.json", specs), StatMemo(state / "keys.json", context)
+        for memo in memos:
+            memo.derives = self.long_lived
+        return memos
+
+    def lives_long(self) -> None:
+        """This project will plan again and again (`watch`): keep the specs and targets made
+        from unchanged files between plans (`StatMemo.derived`), so each plan after a save
+        makes objects only for what changed. A one-shot command plans once or twice and
+        would only pay for keeping them."""
+        self.long_lived = True
+        self.parsed.derives = self.keys.derives = True
 
     def reload_config(self) -> None:
         """After sfx-pipeline.toml changed: new settings, same loaded backends where possible."""

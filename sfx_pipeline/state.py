@@ -49,7 +49,9 @@ class StatMemo:
         self.context = context  # anything else the values depend on; a change empties the memo
         self._known: dict[str, list[Any]] = {}
         # relative path -> (a value of `_known`, what its user made of it): see `derived`.
+        # Kept only by a memo of a long-lived process (`derives`): elsewhere nothing asks twice.
         self._derived: dict[str, tuple[Any, Any]] = {}
+        self.derives = False
         self._dirty = False
         try:
             loaded = json.loads(read_regular(self.path, MAX_MEMO_BYTES))
@@ -79,13 +81,14 @@ class StatMemo:
     def derived(self, relative: str, value: Any) -> Any:
         """What `keep_derived` was given for `value`, as long as `value` is still that very
         object (a value is never changed in place: `remember` stores a new one). A long-lived
-        process (`watch`) then turns each unchanged file's value into objects once, not on
-        every plan; a one-shot command pays a dictionary entry per file."""
+        process (`watch`, which sets `derives`) then turns each unchanged file's value into
+        objects once, not on every plan."""
         made = self._derived.get(relative)
         return made[1] if made is not None and made[0] is value else None
 
     def keep_derived(self, relative: str, value: Any, made: Any) -> None:
-        self._derived[relative] = (value, made)
+        if self.derives:
+            self._derived[relative] = (value, made)
 
     def forget(self, relative: str) -> None:
         self._derived.pop(relative, None)

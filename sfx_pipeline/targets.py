@@ -66,7 +66,8 @@ class Targets:
                 return again
             fast = [pair[0] for spec, row in zip(specs, known) if (pair := self._recall(spec, row, lock))]
             if len(fast) == len(specs):
-                self.memo.keep_derived(shown, known, ([self._basis(spec, lock) for spec in specs], fast))
+                if self.memo.derives:
+                    self.memo.keep_derived(shown, known, ([self._basis(spec, lock) for spec in specs], fast))
                 return fast
         recalled = [self._recall(spec, known[i], lock) if i < len(known) else None for i, spec in enumerate(specs)]
         pairs = [pair for pair in recalled if pair is not None]

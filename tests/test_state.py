@@ -235,6 +235,9 @@ def test_what_was_made_of_a_memo_value_is_handed_back_only_for_that_very_value(r
     memo.remember("a.sfx.toml", st, [1, 2])
     value = memo.recall("a.sfx.toml", st)
     memo.keep_derived("a.sfx.toml", value, "made of [1, 2]")
+    assert memo.derived("a.sfx.toml", value) is None  # a one-shot command's memo keeps nothing
+    memo.derives = True  # a long-lived process's
+    memo.keep_derived("a.sfx.toml", value, "made of [1, 2]")
     assert memo.derived("a.sfx.toml", memo.recall("a.sfx.toml", st)) == "made of [1, 2]"
     assert memo.derived("a.sfx.toml", [1, 2]) is None  # equal is not enough: the very object
     memo.remember("a.sfx.toml", st, [3])
