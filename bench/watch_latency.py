@@ -4,7 +4,13 @@ A temp project, a watcher running in a thread of this process, and N saves of on
 descriptor, each with a new prompt. Each save is timed from just before the write to the
 moment the installed WAV carries the new prompt (its INFO chunk, read back whole), once
 with file events and once with --poll. Prints one markdown table; the aim is p95 under
-250 ms with file events and the default settle time.
+250 ms with file events and the default settle time. Each project is built once by the CLI
+before its watcher starts, so a big --sounds measures the saves, not the first build.
+
+A second table times the rebuild after a save on its own, in one process, two ways: with
+the project kept warm between plans as `watch` keeps it (`Project.lives_long`: an
+unchanged file's specs and targets made once) and with every plan making them again from
+the memo rows, as a one-shot command does.
 
     python bench/watch_latency.py [--saves 50] [--sounds 20] [--settle 0.1] [--poll 0.1]
 """
@@ -14,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -21,6 +28,7 @@ import time
 from pathlib import Path
 
 from sfx_pipeline.audio.wav import decode
+from sfx_pipeline.build import Options, build
 from sfx_pipeline.project import Project
 from sfx_pipeline.report import QuietReporter
 from sfx_pipeline.watch.loop import Rebuild
@@ -97,6 +105,27 @@ def measure(root: Path, saves: int, settings: Settings) -> tuple[list[float], li
     return latencies, builds
 
 
+def rebuild_alone(root: Path, saves: int, warm: bool) -> float:
+    """Median seconds of `build` right after a save, in this process, on one Project."""
+    project = Project(root, QuietReporter())
+    if warm:
+        project.lives_long()
+    build(project, Options())
+    seconds = []
+    for i in range(saves + 1):  # the first is a warm-up
+        save(root / "sfx" / "door.sfx.toml", f"door {'warm' if warm else 'cold'} {i}")
+        started = time.perf_counter()
+        build(project, Options())
+        seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds[1:])
+
+
+def built(root: Path) -> Path:
+    subprocess.run([sys.executable, "-m", "sfx_pipeline", "build", "--project", str(root)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return root
+
+
 def percentile(values: list[float], p: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
@@ -115,8 +144,9 @@ def main() -> int:
                                 (f"--poll {args.poll:g}", Settings(args.settle, poll=args.poll))):
             root = make_project(Path(tmp) / label.replace(" ", "_"), args.sounds)
             (root / "sfx" / "door.sfx.toml").write_text('prompt = "door"\nduration = 0.5\nseed = 1\n')
-            latencies, builds = measure(root, args.saves, settings)
+            latencies, builds = measure(built(root), args.saves, settings)
             rows.append((label, settings.effective_settle(), latencies, builds))
+        alone = {warm: rebuild_alone(root, args.saves, warm) for warm in (True, False)}
     print(f"Python {sys.version.split()[0]}, {sys.platform}, {os.cpu_count()} CPUs; {args.saves} saves of one "
           f"descriptor in a project of {args.sounds + 1}; procedural sounds of 0.5 s\n")
     print("| observer | settle (s) | p50 (ms) | p95 (ms) | max (ms) | build alone, mean (ms) |")
@@ -125,6 +155,10 @@ def main() -> int:
         ms = [v * 1000 for v in latencies]
         print(f"| {label} | {settle:g} | {statistics.median(ms):.0f} | {percentile(ms, 95):.0f} | {max(ms):.0f} "
               f"| {statistics.mean(builds) * 1000:.1f} |")
+    print("\n| rebuild after a save, in one process | median (ms) |\n|---|---|")
+    print(f"| kept warm, as watch keeps it | {alone[True] * 1000:.0f} |")
+    print(f"| every plan made from the memo rows | {alone[False] * 1000:.0f} |")
+    print(f"| ratio | {alone[False] / alone[True]:.2f}x |")
     return 0
 
 
