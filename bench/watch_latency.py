@@ -8,7 +8,7 @@ with file events and once with --poll. Prints one markdown table; the aim is p95
 before its watcher starts, so a big --sounds measures the saves, not the first build.
 
 A second table times the rebuild after a save on its own, in one process, two ways: with
-the project kept warm between plans as `watch` keeps it (`Project.lives_long`: an
+the project kept warm between plans as `watch` keeps it (`Project.plans_again`: an
 unchanged file's specs and targets made once) and with every plan making them again from
 the memo rows, as a one-shot command does.
 
@@ -109,7 +109,7 @@ def rebuild_alone(root: Path, saves: int, warm: bool) -> float:
     """Median seconds of `build` right after a save, in this process, on one Project."""
     project = Project(root, QuietReporter())
     if warm:
-        project.lives_long()
+        project.plans_again()
     build(project, Options())
     seconds = []
     for i in range(saves + 1):  # the first is a warm-up

@@ -115,6 +115,8 @@ class Report:
 
 def build(project: Project, options: Options) -> Report:
     with holding_build_lock(project):
+        if project.snapshots and not options.dry_run:
+            project.plans_again()  # once more if it changes something: see below
         builder = Builder(project, project.survey(force=options.force, record=False), options)
         report = builder.run()
         if builder.changed and project.snapshots:

@@ -56,7 +56,7 @@ class Project:
         self.generators = Generators(self.config.generator, self.config.cache_dir, reporter)
         self.engine = engines.get(self.config.engine)
         self.state_warned = False
-        self.long_lived = False  # see `lives_long`
+        self.replans = False  # see `plans_again`
         self._unrecorded: tuple[Survey, Parsed, Stat | None, int] | None = None
         self.recorder: Recorder | None = None  # told of each plan (not of a --force one)
         with paused_gc():
@@ -69,15 +69,16 @@ class Project:
         specs = f"{context} specs/{scan.MEMO_FORMAT}"  # specs are stored by position: see scan.MEMO_FORMAT
         memos = StatMemo(state / "descriptors.json", specs), StatMemo(state / "keys.json", context)
         for memo in memos:
-            memo.derives = self.long_lived
+            memo.derives = self.replans
         return memos
 
-    def lives_long(self) -> None:
-        """This project will plan again and again (`watch`): keep the specs and targets made
-        from unchanged files between plans (`StatMemo.derived`), so each plan after a save
-        makes objects only for what changed. A one-shot command plans once or twice and
-        would only pay for keeping them."""
-        self.long_lived = True
+    def plans_again(self) -> None:
+        """This project will plan more than once: `watch` on every save, and a build that
+        changes something once more afterwards. Keep the specs and targets made from
+        unchanged files between plans (`StatMemo.derived`), so a later plan makes objects
+        only for what changed. A command that plans once would only pay for keeping them
+        (about 5% of a plan at 5,000 sounds)."""
+        self.replans = True
         self.parsed.derives = self.keys.derives = True
 
     def reload_config(self) -> None:

@@ -92,7 +92,7 @@ def test_a_long_lived_project_makes_unchanged_targets_once_and_follows_every_cha
     lock_path = project.root / "sfx-pipeline.lock"
     aged(lock_path)
     live = Project(project.root, QuietReporter())
-    live.lives_long()  # as watch.Session makes it
+    live.plans_again()  # as watch.Session makes it
 
     def targets() -> dict[str, Target]:
         return {a.output: a.target for a in live.survey().actions if a.target}

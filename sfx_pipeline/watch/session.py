@@ -49,7 +49,7 @@ class Session:
         # Each rebuild replans anyway: no snapshot for a no-op to replay (cli/noop.py) on every
         # save. The first `status` after the session plans in full and leaves one.
         project.recorder = None
-        project.lives_long()  # one plan per save: unchanged files' objects are made once
+        project.plans_again()  # one plan per save: unchanged files' objects are made once
         debouncer: Debouncer[Change] = Debouncer(settings.effective_settle(), settings.effective_max_wait())
         self.loop = Loop(project, options or Options(), debouncer, show=show, on_build=on_build,
                          on_layout=lambda config: self.observation.refresh(config))
