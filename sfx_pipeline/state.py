@@ -97,7 +97,7 @@ class StatMemo:
 
     def keep_only(self, relatives: set[str]) -> None:
         """Drop entries of files that no longer exist, so the memo does not grow forever."""
-        for gone in [r for r in self._known.keys() | self._derived.keys() if r not in relatives]:
+        for gone in [r for r in self._known if r not in relatives]:  # `_derived` only holds paths of `_known`
             self.forget(gone)
 
     def save(self) -> str:

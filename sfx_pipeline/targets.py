@@ -85,10 +85,9 @@ class Targets:
         made = self.memo.derived(shown, known)
         if made is None or len(made[0]) != len(specs):
             return None
-        for (was_spec, was_entry, was_generator, was_id), spec in zip(made[0], specs):
-            generator = self.generators.for_spec(spec)
-            if (was_spec is not spec or was_entry is not lock.assets.get(spec.output_path)
-                    or was_generator is not generator or was_id != self._identity(generator)):
+        for was, spec in zip(made[0], specs):
+            now = self._basis(spec, lock)
+            if was[0] is not now[0] or was[1] is not now[1] or was[2] is not now[2] or was[3] != now[3]:
                 return None
         targets: list[Target] = made[1]
         return targets
