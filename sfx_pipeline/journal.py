@@ -11,11 +11,10 @@ provenance names the entry's render key (what sfx-pipeline wrote there, provably
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
 from typing import IO
 
-from sfx_pipeline.audio.provenance import fields_of
+from sfx_pipeline.audio.provenance import render_key_of
 from sfx_pipeline.hashing import digest
 from sfx_pipeline.lock import Lock, LockEntry, checked_entry
 from sfx_pipeline.state import MAX_OUTPUT_BYTES, make_state_dir
@@ -39,7 +38,7 @@ class Journal:
             if self._stream is None:
                 make_state_dir(self.path.parent)
                 self._stream = open(self.path, "a", encoding="utf-8")
-            self._stream.write(json.dumps({"path": path, "entry": asdict(entry)}, sort_keys=True) + "\n")
+            self._stream.write(json.dumps({"path": path, "entry": entry.to_json()}, sort_keys=True) + "\n")
             self._stream.flush()  # in the OS's hands: it survives this process being killed
         except OSError:
             self.failed = True
@@ -84,4 +83,4 @@ def _proven(root: Path, path: str, entry: LockEntry) -> bool:
         data = read_regular(file, MAX_OUTPUT_BYTES, follow=False)
     except OSError:
         return False
-    return digest(data) == entry.output_digest and fields_of(data).get("render") == entry.render_key
+    return digest(data) == entry.output_digest and render_key_of(data) == entry.render_key
