@@ -175,8 +175,9 @@ def drop_leftover_temps(root: Path, outputs: set[str]) -> int:
     # Folder names as strings first: thousands of outputs share a few dozen folders.
     folders = {root} | {root.joinpath(*parent.split("/")) for parent in {o.rpartition("/")[0] for o in outputs}}
     removed = 0
+    real_root = os.path.realpath(root)  # once: it stats every part of the root's path
     for folder in folders:
-        real = os.path.normpath(os.path.join(os.path.realpath(root), os.path.relpath(folder, root)))
+        real = os.path.normpath(os.path.join(real_root, os.path.relpath(folder, root)))
         if os.path.realpath(folder) != real:
             continue  # a linked folder on the way: never delete through it
         try:
