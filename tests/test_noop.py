@@ -354,3 +354,21 @@ def test_a_status_leaves_the_temp_files_of_a_build_alone(built: GameProject) -> 
     run = planned(built, "status")
     assert run.code == 0 and json.loads((built.root / SNAPSHOT).read_text())["build"] is not None
     assert temp.exists()
+
+
+def test_a_state_folder_replaced_by_a_link_is_never_written_through(built: GameProject, tmp_path: Path) -> None:
+    # The snapshot still answers through the link (its stats hold), but the --json text it
+    # keeps on a first replay is not written into the folder the link points at.
+    planned(built, "status", "--json")
+    state = built.root / ".sfx-pipeline"
+    for kept in state.glob("noop-*.txt"):
+        kept.unlink()
+    elsewhere = tmp_path / "elsewhere"
+    state.rename(elsewhere)
+    try:
+        state.symlink_to(elsewhere, target_is_directory=True)
+    except OSError:
+        pytest.skip("this OS does not let us create symlinks")
+    fast = replayed(built, "status", "--json")
+    assert fast is not None and json.loads(fast.out)["counts"]["fresh"] == 4
+    assert sorted(p.name for p in elsewhere.glob("noop-*.txt")) == []

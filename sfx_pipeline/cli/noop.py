@@ -35,8 +35,9 @@ Windows; where it cannot vouch for an answer it declines, it never answers diffe
   always declines.
 
 This module runs before anything else of the package is imported; it uses only os, sys,
-json and `observed` (and xxhash when there is a racy file to check), and it never writes a
-file the full path does not also write.
+json and `observed` (and xxhash when there is a racy file to check). The one file it writes
+is a rendered --json document kept beside the snapshot in the state folder (`_keep`), never
+through a link.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ import time
 from typing import Any, Callable
 
 from sfx_pipeline import __version__
-from sfx_pipeline.links import is_linked_folder
+from sfx_pipeline.links import is_link_at, is_linked_folder
 from sfx_pipeline.names import CONFIG_NAME, STATE_DIR, SUFFIX
 from sfx_pipeline.observed import kind_of, observe, package_at, stat_of
 
@@ -316,6 +317,8 @@ def _keep(path: str, text: str) -> None:
 
     from sfx_pipeline.atomic import write_atomic
 
+    if is_link_at(os.path.dirname(path)):
+        return  # a state folder replaced by a link: never write through it (rendered again next time)
     try:
         write_atomic(Path(path), text.encode("utf-8"), durable=False)
     except OSError:
