@@ -34,10 +34,8 @@ class EnvelopeStore:
         path = self._path(key)
         try:
             data = read_regular(path, MAX_ENVELOPE, follow=False)  # never through a link someone put there
-        except FileNotFoundError:
-            return None
         except OSError:
-            return None  # a link, a folder, a file over the limit: not an entry this store wrote
+            return None  # none, or a link, a folder, a file over the limit: not an entry this store wrote
         try:
             wire.unpack(data, key)
         except wire.BadEnvelope:
