@@ -298,3 +298,61 @@ def test_a_long_lived_process_picks_the_server_up_when_it_starts(project: GamePr
     finally:
         server.stop()
     assert not report.problems and report.count("generated") == 1
+
+
+def test_a_server_that_changed_mid_build_is_asked_again_by_the_next_build_not_this_one(
+        project: GameProject, token: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Faked: a server that answers 409, as one restarted with another model between two jobs
+    # of a build does; a real restart cannot be timed to fall between two jobs.
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from sfx_pipeline import config as config_mod
+    from sfx_pipeline import scan
+    from sfx_pipeline.generators.base import Context, Job
+    from sfx_pipeline.remote import backend
+    from sfx_pipeline.report import QuietReporter
+
+    asked: list[str] = []
+    info = {"model": "facebook/audiogen-medium", "identity": "a" * 40, "decoder": "fast",
+            "algorithm": "fast-1", "reproducibility": "batch-independent", "max_in_flight": 2}
+
+    class Changed(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self._answer(200, info)
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self._answer(409, {"error": "this server runs another model now", "fix": "build again"})
+
+        def _answer(self, status: int, doc: dict) -> None:
+            body = json.dumps(doc).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Changed)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setattr(backend, "ASK_AGAIN_AFTER", 0.0)  # no waiting out the window in a test
+        project.sound("door", "door creak")
+        (spec,) = scan.load_all(config_mod.load(project.root)).specs
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        remote = backend.RemoteGenerator(Context({"url": url}, tmp_path / "cache", QuietReporter()),
+                                         "facebook/audiogen-medium")
+        assert remote.identity() == "a" * 40 and asked == ["/v1/info"]  # planning
+        for done in remote.run([Job(spec, "0" * 32)], QuietReporter()):
+            assert "409" in done.error
+            assert remote.reproducibility() == "batch-independent"  # as the producer asks mid-build
+            assert asked == ["/v1/info"], "the build keeps the answer it planned with"
+        remote.info()  # the next build
+        assert asked == ["/v1/info", "/v1/info"]
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -129,6 +129,9 @@ class RemoteGenerator:
         self._failure: ModelUnavailable | None = None
         self._keyer: Any = None  # the AudioGen backend pinned to the server's model and decoder
         self._down = ""  # why the server stopped answering during this build
+        # The server showed during this build that it serves something else now: the next
+        # build plans again, and this one keeps the answer it planned with (see `run`).
+        self._changed = False
         self._lock = threading.Lock()
 
     # planning ----------------------------------------------------------------------------
@@ -228,6 +231,8 @@ class RemoteGenerator:
             pool.shutdown(wait=True, cancel_futures=True)
             if self._down:  # it went away during the build: the next build asks again
                 self._live, self._asked_at = False, time.monotonic()
+            if self._changed:  # not before the build ends: `info` asked mid-build would ask the server
+                self._live, self._changed = False, False
 
     def _one(self, client: Client, job: Job) -> Generated:
         if self._down:
@@ -240,7 +245,7 @@ class RemoteGenerator:
                 self._down = self._down or f"the server at {client.base_url} stopped answering ({exc})"
             return Generated(job, None, 0, error=f"{self._down}; {SERVE_FIX}")
         if response.status == 409:  # it serves another model or decoder now: plan again next build
-            self._live = False
+            self._changed = True
         if response.status != 200:
             return Generated(job, None, 0, error=f"the server at {client.base_url} answered {response.status}: "
                                                  f"{response.error()}")
@@ -254,7 +259,7 @@ class RemoteGenerator:
         made_by = envelope.provenance
         info = self.info()
         if (made_by.get("model"), made_by.get("algorithm")) != (info.identity, self.version):
-            self._live = False  # plan again next build
+            self._changed = True  # plan again next build
             return Generated(job, None, 0, error=f"the server now runs {made_by.get('model')} "
                                                  f"({made_by.get('algorithm')}), not the model this build planned "
                                                  "with; build again")
