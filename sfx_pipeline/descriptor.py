@@ -10,7 +10,6 @@ import copy
 import dataclasses
 import os
 import posixpath
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,32 +53,31 @@ def parse(path: Path, config: ProjectConfig) -> Parsed:
     checker = schema.Checker(shown, doc.locate)
     checker.check(doc.data, schema.DESCRIPTOR)
     if checker.problems:
-        parsed = Parsed(problems=checker.problems + _rules_beyond(path, shown, doc, config, checker.problems))
+        parsed = Parsed(problems=checker.problems + _rules_beyond(path, shown, doc, config, checker))
     else:
         parsed = _Resolver(path, shown, doc, config, checker).run()
     parsed.digests[shown] = doc.digest
     return parsed
 
 
-def _rules_beyond(path: Path, shown: str, doc: TomlDoc, config: ProjectConfig, found: list[Problem]) -> list[Problem]:
+def _rules_beyond(path: Path, shown: str, doc: TomlDoc, config: ProjectConfig, found: schema.Checker) -> list[Problem]:
     """Every problem of a file at once: the rules across keys (paths, names, loops, levels),
     run on the file without the values that already failed their own check, so fixing one
     error never reveals another that was there all along."""
-    bad = [_parts(p.key) for p in found if p.key]
-    if not bad or any(parts[:1] == ["sound"] and len(parts) == 1 for parts in bad):
+    bad = [parts for parts in found.paths if parts]  # as paths, not the dotted keys: a key may hold a dot
+    if not bad or ["sound"] in bad:
         return []  # no [[sound]] list to walk: the rules would only guess
     cleaned = copy.deepcopy(doc.data)
     for parts in bad:
         _remove(cleaned, parts)
     rules = schema.Checker(shown, doc.locate)
     _Resolver(path, shown, dataclasses.replace(doc, data=cleaned), config, rules).run()
-    failed = {p.key for p in found}
-    return [p for p in rules.problems if not any(p.key == k or p.key.startswith(f"{k}.") for k in failed)]
+    return [p for p, parts in zip(rules.problems, rules.paths) if not any(_within(parts, f) for f in found.paths)]
 
 
-def _parts(key: str) -> list[str | int]:
-    """"sound[2].output.fade_in" -> ["sound", 2, "output", "fade_in"] (schema.dotted, reversed)."""
-    return [int(part[1:-1]) if part.startswith("[") else part for part in re.findall(r"\[\d+\]|[^.\[\]]+", key)]
+def _within(parts: list[str | int], failed: list[str | int]) -> bool:
+    """Is `parts` the key path `failed`, or one inside it? (A problem already said.)"""
+    return parts == failed or bool(failed) and parts[:len(failed)] == failed and isinstance(parts[len(failed)], str)
 
 
 def _remove(data: Any, parts: list[str | int]) -> None:

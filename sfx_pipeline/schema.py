@@ -160,6 +160,7 @@ class Checker:
     file: str
     locate: Any = None  # callable(key_path: list[str|int]) -> (line, column) | None
     problems: list[Problem] = field(default_factory=list)
+    paths: list[list[str | int]] = field(default_factory=list)  # each problem's key path, as `add` was given it
 
     def check(self, data: dict[str, Any], table: Table, path: list[str | int] | None = None) -> None:
         path = path or []
@@ -211,6 +212,7 @@ class Checker:
         where = self.locate(path) if self.locate else None
         line, column = where if where else (None, None)
         self.problems.append(Problem(self.file, dotted(path), message, hint, line, column))
+        self.paths.append(list(path))
 
 
 def dotted(path: list[str | int]) -> str:

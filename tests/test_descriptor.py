@@ -262,3 +262,12 @@ def test_derived_seed_is_stable_across_runs() -> None:
     assert derived_seed("door_open") == derived_seed("door_open")
     assert derived_seed("door_open") != derived_seed("door_close")
     assert 0 <= derived_seed("x") < 2**31
+
+
+def test_a_quoted_key_with_a_dot_is_set_aside_alone_when_the_rules_across_keys_run(project: GameProject) -> None:
+    # `"output.loop"` is an unknown key of its own, not [output].loop: the loop and its fade
+    # are still there for the rule that a loop cannot have fades.
+    result = parsed(project, "sfx/rain.sfx.toml",
+                    'prompt = "rain"\n"output.loop" = true\n\n[output]\nloop = true\nfade_out = 0.1\n')
+    said = [(p.key, p.message.split(":")[0]) for p in result.problems]
+    assert said == [("output.loop", "unknown key"), ("output.loop", "a loop cannot have fades")]
