@@ -38,8 +38,7 @@ class OpenDecoder(FastDecoder):
         audio) as each is decoded, until nothing is running or waiting."""
         self.deferred = []
         with torch.inference_mode():
-            sources = {r.prompt: self.source(r.prompt) for r in first}
-            longest_text = max([s.shape[0] for s in sources.values()] + [self.null_source().shape[0]])
+            sources, longest_text = self.texts(first)
             layout = Layout.plan(max(1, slots), self.lm.shape.steps(self.max_frames), self.model_steps,
                                  longest_text, self.exact)
             session = self.session_for(layout)

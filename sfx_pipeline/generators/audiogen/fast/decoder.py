@@ -10,7 +10,7 @@ and hand finished rows to EnCodec, which runs beside the next steps. Buffers for
 shape are kept for the next run of the same shape (a `watch` rebuild), graphs included.
 
 `generate` runs that loop over a list fixed at the start. Its pieces (`source`,
-`null_source`, `session_for`, `advance`, `model_steps`) are public for a loop that owns its
+`null_source`, `texts`, `session_for`, `advance`, `model_steps`) are public for a loop that owns its
 scheduler and lets requests join a run in progress: the server's (`serve/open_decoder.py`).
 """
 
@@ -75,11 +75,16 @@ class FastDecoder:
     # the work between two yields (public: see the module docstring) -------------------------
 
     def _prepare(self, requests: list[Request], slots: int) -> tuple[Session, dict[str, torch.Tensor]]:
-        sources = {r.prompt: self.source(r.prompt) for r in requests}
-        longest_text = max([s.shape[0] for s in sources.values()] + [self.null_source().shape[0]])
+        sources, longest_text = self.texts(requests)
         longest = max(self.lm.shape.steps(r.frames) for r in requests)
         layout = Layout.plan(max(1, min(slots, len(requests))), longest, self.model_steps, longest_text, self.exact)
         return self.session_for(layout), sources
+
+    def texts(self, requests: list[Request]) -> tuple[dict[str, torch.Tensor], int]:
+        """Each prompt's text source, and the longest length the text buffers must hold (the
+        unconditional source included: classifier-free guidance attends to it too)."""
+        sources = {r.prompt: self.source(r.prompt) for r in requests}
+        return sources, max([s.shape[0] for s in sources.values()] + [self.null_source().shape[0]])
 
     def advance(self, session: Session, scheduler: Scheduler, sources: dict[str, torch.Tensor],
                  decoder: AudioDecoder | None, progress: Progress | None) -> list[tuple[Request, Any]]:
