@@ -141,7 +141,7 @@ def _environment(project: Project) -> tuple[list[str], dict[str, str | None], di
     if any(availability.find_weights(model) is None for model in explicit):
         raise Unsure("a model's identity came from the hub")
     watched = [path for model in sorted(set(auto) | explicit) for path in _weight_paths(availability, model)]
-    packages = {name: package_at(name) for name in ("torch", "torchaudio", "audiocraft")}
+    packages = {name: package_at(name) for name in availability.PACKAGES}
     probe = None
     if device != "cpu" and not availability.missing_packages():
         asked = [model for model in auto if availability.find_weights(model) is not None]

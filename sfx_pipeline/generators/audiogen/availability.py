@@ -58,8 +58,11 @@ def find_weights(model: str) -> Weights | None:
     return Weights(Path(cached_lm), Path(cached_compression), snapshot.name)
 
 
+PACKAGES = ("torch", "torchaudio", "audiocraft")  # what AudioGen imports: the no-op snapshot watches them too
+
+
 def missing_packages() -> list[str]:
-    return [name for name in ("torch", "torchaudio", "audiocraft") if importlib.util.find_spec(name) is None]
+    return [name for name in PACKAGES if importlib.util.find_spec(name) is None]
 
 
 def unavailable_reason(model: str, device: str, for_auto: bool = False) -> str | None:
