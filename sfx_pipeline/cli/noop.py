@@ -289,6 +289,7 @@ def _build(root: str, snap: dict[str, Any], key: str, request: dict[str, Any], s
 
 
 _SECONDS = -1.5  # stands for the run's own time in a rendered document; no other value is negative
+_SECONDS_MARK = f'"seconds": {_SECONDS}'  # where the rendered text says it
 
 
 def _print_json(root: str, snap: dict[str, Any], variant: str, document: Any, seconds: float = 0.0) -> None:
@@ -303,12 +304,11 @@ def _print_json(root: str, snap: dict[str, Any], variant: str, document: Any, se
             raise ValueError("rendered for another snapshot")
     except (OSError, ValueError):
         text = json.dumps(document(_details(root, snap)), indent=2)
-        cut = str(text.find(f'"seconds": {_SECONDS}'))
+        cut = str(text.find(_SECONDS_MARK))
         _keep(path, f"{snap['details']} {cut}\n{text}")
     at = int(cut)
     if at >= 0:
-        marker = f'"seconds": {_SECONDS}'
-        text = text[:at] + f'"seconds": {json.dumps(seconds)}' + text[at + len(marker):]
+        text = text[:at] + f'"seconds": {json.dumps(seconds)}' + text[at + len(_SECONDS_MARK):]
     print(text)
 
 
