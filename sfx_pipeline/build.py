@@ -14,7 +14,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from sfx_pipeline import lock as lock_mod
 from sfx_pipeline.atomic import write_atomic
@@ -90,19 +90,9 @@ class Report:
         return sum(1 for r in self.results if r.outcome in outcomes)
 
     def counts(self) -> dict[str, int]:
-        n = Counter(r.outcome for r in self.results)  # one pass: every plan of a CLI run counts its reports
-        return {
-            "generated": n[Outcome.GENERATED],
-            "reused": n[Outcome.CACHED],
-            "installed": n[Outcome.GENERATED] + n[Outcome.CACHED],
-            "failed": n[Outcome.FAILED],
-            "fresh": n[Outcome.FRESH],
-            "kept": n[Outcome.KEPT],
-            "pruned": n[Outcome.PRUNED],
-            "orphans": n[Outcome.ORPHAN],
-            "errors": len(self.problems),
-            "placeholders": sum(1 for r in self.results if r.placeholder and r.outcome != Outcome.ORPHAN),
-        }
+        n: Counter[str] = Counter(r.outcome for r in self.results)  # one pass: every plan of a CLI run counts its reports
+        return counts_of(n, sum(1 for r in self.results if r.placeholder and r.outcome != Outcome.ORPHAN),
+                         len(self.problems))
 
     @property
     def exit_code(self) -> int:
@@ -111,6 +101,24 @@ class Report:
         if self.problems or self.count(Outcome.FAILED):
             return 1
         return 2 if self.left_behind else 0
+
+
+def counts_of(outcomes: Mapping[str, int], placeholders: int, errors: int) -> dict[str, int]:
+    """A report's counts from how many results had each outcome, how many of those not
+    orphaned are placeholders, and how many problems it has (`Report.counts`)."""
+    n = outcomes
+    return {
+        "generated": n.get(Outcome.GENERATED, 0),
+        "reused": n.get(Outcome.CACHED, 0),
+        "installed": n.get(Outcome.GENERATED, 0) + n.get(Outcome.CACHED, 0),
+        "failed": n.get(Outcome.FAILED, 0),
+        "fresh": n.get(Outcome.FRESH, 0),
+        "kept": n.get(Outcome.KEPT, 0),
+        "pruned": n.get(Outcome.PRUNED, 0),
+        "orphans": n.get(Outcome.ORPHAN, 0),
+        "errors": errors,
+        "placeholders": placeholders,
+    }
 
 
 def build(project: Project, options: Options) -> Report:

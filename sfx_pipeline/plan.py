@@ -192,7 +192,12 @@ def _dedupe(items: list[str]) -> list[str]:
 
 
 def summary(actions: list[Action]) -> dict[str, int]:
+    return summary_of([action.status for action in actions])
+
+
+def summary_of(statuses: list[str]) -> dict[str, int]:
+    """How many of each status, every status named (in Status order)."""
     counts = {s.value: 0 for s in Status}
-    for action in actions:
-        counts[action.status] += 1
+    for status in statuses:
+        counts[status] += 1
     return counts

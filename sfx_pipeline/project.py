@@ -47,7 +47,9 @@ Recorder = Callable[["Project", Survey, "Parsed", "Stat | None", int], None]
 
 
 class Project:
-    def __init__(self, root: Path, reporter: Reporter) -> None:
+    def __init__(self, root: Path, reporter: Reporter, memos: bool = True) -> None:
+        """`memos=False`: the memos start empty and are never written, for a plan of a few
+        descriptors (`survey_part`) that would only pay for reading them."""
         self.config_stat = stat_of(str(root / CONFIG_NAME))  # before reading it: see observed.py
         self.config = config_mod.load(root)
         self.root = self.config.root
@@ -59,15 +61,17 @@ class Project:
         self.replans = False  # see `plans_again`
         self._unrecorded: tuple[Survey, Parsed, Stat | None, int] | None = None
         self.recorder: Recorder | None = None  # told of each plan (not of a --force one)
+        self.kept = memos
         with paused_gc():
-            self.digests = FileDigests(self.config.state_dir)
+            self.digests = FileDigests(self.config.state_dir, kept=memos)
             self.parsed, self.keys = self._memos()
 
     def _memos(self) -> tuple[StatMemo, StatMemo]:
         """Parsed descriptors and their keys, remembered by the descriptor's stat."""
         state, context = self.config.state_dir, self.config.fingerprint
         specs = f"{context} specs/{scan.MEMO_FORMAT}"  # specs are stored by position: see scan.MEMO_FORMAT
-        memos = StatMemo(state / "descriptors.json", specs), StatMemo(state / "keys.json", context)
+        memos = (StatMemo(state / "descriptors.json", specs, self.kept),
+                 StatMemo(state / "keys.json", context, self.kept))
         for memo in memos:
             memo.derives = self.replans
         return memos
@@ -131,6 +135,23 @@ class Project:
             if record:
                 self.record_plan()
         return survey
+
+    def survey_part(self, parsed: Parsed, lock: lock_mod.Lock, outputs: set[str]) -> Survey:
+        """Plan only these parsed descriptors (`scan.load_some`) and the lock entries at
+        `outputs`, which `lock` holds (and no others): what a one-shot command needs after
+        a few descriptors changed, when the rest of the plan is known (cli/delta.py). The
+        caller makes sure no other descriptor claims these outputs. Nothing is recorded or
+        saved; a cache entry looked at is listed in `consulted`, as in `survey`."""
+        with paused_gc():
+            self.consulted = []
+            wanted = outputs | {spec.output_path for spec in parsed.specs}
+            disk = {path: self.digests.digest(self.root, path) for path in sorted(wanted)}
+            targets, unavailable = Targets(self.generators, self.keys).make(parsed, lock, disk)
+            problems = parsed.problems + unavailable
+            folded = by_fold(lock)
+            held = {output: self._held_render(output, wanted_key, on_disk)
+                    for output, wanted_key, on_disk in render_questions(targets, lock, disk, folded)}
+            return Survey(plan(targets, problems, lock, disk, held, False, folded), lock, problems)
 
     @property
     def snapshots(self) -> bool:

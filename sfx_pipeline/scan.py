@@ -110,6 +110,24 @@ def load_all(config: ProjectConfig, memo: StatMemo | None = None) -> Parsed:
     return _drop_collisions(result)
 
 
+def load_some(config: ProjectConfig, paths: list[str]) -> Parsed:
+    """Parse just these descriptors (absolute paths, in the order `find` gives), each with the
+    stat taken before it was read; outputs two of them would both write are refused, as in
+    `load_all` (outputs shared with other descriptors are the caller's to rule out)."""
+    result = Parsed()
+    prefix = len(os.path.join(str(config.root), ""))
+    for path in sorted(paths):
+        st = _stat(path)
+        parsed = parse(Path(path), config)
+        if st is not None:
+            result.stats[path[prefix:].replace(os.sep, "/")] = st
+        result.digests.update(parsed.digests)
+        result.specs.extend(parsed.specs)
+        result.problems.extend(parsed.problems)
+    result.found = len(paths)
+    return _drop_collisions(result)
+
+
 def _stat(path: str) -> os.stat_result | None:
     try:
         return os.stat(path)

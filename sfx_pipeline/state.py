@@ -44,15 +44,18 @@ MAX_OUTPUT_BYTES = 256 << 20  # a 30 s 96 kHz 24-bit WAV is under 9 MiB; far big
 class StatMemo:
     """relative path -> value, valid while the file's stat is unchanged."""
 
-    def __init__(self, path: Path, context: str = "") -> None:
+    def __init__(self, path: Path, context: str = "", kept: bool = True) -> None:
         self.path = path
         self.context = context  # anything else the values depend on; a change empties the memo
+        self.kept = kept  # False: a memo of this process only, neither read nor written
         self._known: dict[str, list[Any]] = {}
         # relative path -> (a value of `_known`, what its user made of it): see `derived`.
         # Kept only by a memo of a long-lived process (`derives`): elsewhere nothing asks twice.
         self._derived: dict[str, tuple[Any, Any]] = {}
         self.derives = False
         self._dirty = False
+        if not kept:
+            return
         try:
             loaded = json.loads(read_regular(self.path, MAX_MEMO_BYTES))
         except (OSError, ValueError, RecursionError):
@@ -104,7 +107,7 @@ class StatMemo:
         """Write the memo if it changed; "" or why it could not be written. The folder is a
         disposable memo: whatever is in the way inside it is cleared and the write retried
         once, and if it still cannot be written the build goes on without it."""
-        if not self._dirty:
+        if not self._dirty or not self.kept:
             return ""
         doc = json.dumps({"context": self.context, "files": self._known}, sort_keys=True).encode()
         try:
@@ -148,8 +151,8 @@ def clear_in_the_way(path: Path) -> None:
 class FileDigests(StatMemo):
     """Digests of output files."""
 
-    def __init__(self, state_dir: Path) -> None:
-        super().__init__(state_dir / "digests.json")
+    def __init__(self, state_dir: Path, kept: bool = True) -> None:
+        super().__init__(state_dir / "digests.json", kept=kept)
         # relative -> ([size, mtime_ns, inode], digest) as last seen, or None when missing:
         # what the no-op snapshot records of the outputs (see noop.py)
         self.observed: dict[str, tuple[list[int], str] | None] = {}

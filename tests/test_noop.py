@@ -18,39 +18,8 @@ import pytest
 from sfx_pipeline.cli import main, noop
 from sfx_pipeline.project import Project
 from sfx_pipeline.report import QuietReporter
-from support.project import GameProject, Run
-
-HOUR_NS = 3600 * 10**9
-SNAPSHOT = Path(".sfx-pipeline") / noop.SNAPSHOT
-
-
-def replayed(project: GameProject, *args: str) -> Run | None:
-    """Run through the fast path only: None when it declines (the full path would run)."""
-    project.capsys.readouterr()
-    code = noop.try_main([*args[:1], "--project", str(project.root), *args[1:]])
-    captured = project.capsys.readouterr()
-    return None if code is None else Run(code, captured.out, captured.err)
-
-
-def planned(project: GameProject, *args: str) -> Run:
-    """Run through the full path (no snapshot to replay); it records a new snapshot."""
-    (project.root / SNAPSHOT).unlink(missing_ok=True)
-    return project.run(*args)
-
-
-def without_time(text: str) -> str:
-    """The one thing a replay may print differently: how long it took."""
-    lines = []
-    for line in text.splitlines():
-        if '"seconds":' in line:
-            continue
-        lines.append(line.split(" in ")[0] if " fresh in " in line else line)
-    return "\n".join(lines)
-
-
-def age(path: Path, ns: int = HOUR_NS) -> None:
-    mtime = path.stat().st_mtime_ns - ns
-    os.utime(path, ns=(mtime, mtime))
+from support.fastpath import SNAPSHOT, age, planned, replayed, without_time
+from support.project import GameProject
 
 
 def edit_in_place(path: Path, text: str) -> None:
@@ -134,9 +103,9 @@ def test_an_edit_that_keeps_the_stat_is_seen_while_it_is_racy(built: GameProject
     text = descriptor.read_text()
     planned(built, "status")
     edit_in_place(descriptor, text.replace("wooden door", "wooden bell"))
-    assert replayed(built, "status") is None
-    run = built.run("status")
-    assert run.code == 2 and "prompt changed" in run.out
+    fast = replayed(built, "status")  # only that descriptor is planned again (delta.py)
+    assert fast is not None and fast.code == 2 and "prompt changed" in fast.out
+    assert fast == planned(built, "status")
 
 
 def test_a_lock_edited_with_the_same_stat_is_seen_while_racy(built: GameProject) -> None:
@@ -186,7 +155,12 @@ def test_every_input_of_the_plan_is_watched(built: GameProject, change: str) -> 
         (root / ".sfx-pipeline" / "journal.jsonl").write_text("{}\n")
     else:
         (root / "project.godot").write_text("")
-    assert replayed(built, "status") is None
+    fast = replayed(built, "status")
+    if change.endswith("descriptor"):  # planned alone, the rest of the plan patched (delta.py)
+        assert fast is not None and json.loads((root / SNAPSHOT).read_text())["made"] == "delta"
+        assert fast == planned(built, "status")
+    else:
+        assert fast is None
 
 
 def test_another_environment_plans_again(built: GameProject, monkeypatch: pytest.MonkeyPatch,

@@ -19,19 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from sfx_pipeline.cli import noop
 from sfx_pipeline.generators.audiogen import gpu
-from support.project import GameProject, Run
-
-SNAPSHOT = Path(".sfx-pipeline") / noop.SNAPSHOT
-HOUR_NS = 3600 * 10**9
-
-
-def replayed(project: GameProject, *args: str) -> Run | None:
-    project.capsys.readouterr()
-    code = noop.try_main([*args[:1], "--project", str(project.root), *args[1:]])
-    captured = project.capsys.readouterr()
-    return None if code is None else Run(code, captured.out, captured.err)
+from support.fastpath import SNAPSHOT, age, replayed
+from support.project import GameProject
 
 
 def replayed_alone(project: GameProject, env: dict[str, str] | None = None) -> tuple[int | None, str, list[str]]:
@@ -43,11 +33,6 @@ def replayed_alone(project: GameProject, env: dict[str, str] | None = None) -> t
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, **(env or {})}).stdout.splitlines()
     return literal_eval(out[-2]), "\n".join(out[:-2]), literal_eval(out[-1])
-
-
-def age(path: Path) -> None:
-    mtime = path.stat().st_mtime_ns - HOUR_NS
-    os.utime(path, ns=(mtime, mtime))
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ modules when it runs.
 
 Importing this package loads nothing but `noop`: `main` first offers the command to the
 no-op fast path (noop.py), which answers a `status` or `build` that would change nothing
-from the last plan's snapshot; the CLI proper (app.py) is loaded only when it declines.
+from the last plan's snapshot, or, when only a few descriptors changed, hands them to
+delta.py to plan just those; the CLI proper (app.py) is loaded only when both decline.
 (The argparse set-up lives in parsing.py: a submodule named `parser` would, once imported,
 take the place of the `parser()` function on this package.)
 """
@@ -27,12 +28,23 @@ __all__ = ["main", "parser", "Exit"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    replayed = noop.try_main(list(sys.argv[1:] if argv is None else argv))
-    if replayed is not None:
-        return replayed
+    answered = fast_path(list(sys.argv[1:] if argv is None else argv))
+    if answered is not None:
+        return answered
     from sfx_pipeline.cli import app
 
     return app.main(argv)
+
+
+def fast_path(argv: list[str]) -> int | None:
+    """The exit status of a command the snapshot answers, replayed (noop.py) or, when only
+    descriptors changed, patched (delta.py, which imports the planner); None otherwise."""
+    answered = noop.try_main(argv)
+    if isinstance(answered, noop.Changed):
+        from sfx_pipeline.cli import delta
+
+        return delta.answer(answered)
+    return answered
 
 
 def parser() -> Parser:

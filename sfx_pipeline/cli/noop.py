@@ -6,8 +6,10 @@ file the plan was made from (config, lock, descriptors, outputs, whatever the ba
 looked at) and what each command printed. While all those stats are unchanged the plan is
 too, so the next run stats the files, compares, and prints the stored answer: no TOML, no
 hashing, no numpy, no torch.
-Anything it is not sure of (an option it does not know, a missing or damaged snapshot, one
-changed stat) sends the command down the full path, which plans and records a new snapshot.
+When only descriptors changed (edited, added, removed), it hands them to delta.py, which
+plans just those and patches the stored answer. Anything else it is not sure of (an option
+it does not know, a missing or damaged snapshot, any other changed stat) sends the command
+down the full path, which plans and records a new snapshot.
 
 A stat can miss an edit made within one tick of the file system clock. As git does with
 "racily clean" index entries (Documentation/technical/racy-git.txt in git's source), a file
@@ -46,6 +48,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from sfx_pipeline import __version__
@@ -53,7 +56,7 @@ from sfx_pipeline.links import is_link_at, is_linked_folder
 from sfx_pipeline.names import CONFIG_NAME, STATE_DIR, SUFFIX
 from sfx_pipeline.observed import kind_of, observe, package_at, stat_of
 
-FORMAT = 3
+FORMAT = 4
 SNAPSHOT = "noop.json"  # in STATE_DIR: what every run reads
 DETAILS = "noop-assets.json"  # per-asset documents, read only for --json and --all
 # 2 s: FAT's timestamp step, the coarsest in use, and room for a network drive's clock
@@ -63,6 +66,10 @@ RACY_NS = 2_000_000_000
 ENVIRONMENT = ("SFX_PIPELINE_CACHE", "XDG_CACHE_HOME", "HOME", "LOCALAPPDATA", "HF_HOME", "HF_HUB_CACHE",
                "HUGGINGFACE_HUB_CACHE", "HF_HUB_OFFLINE", "AUDIOCRAFT_CACHE_DIR", "CUDA_VISIBLE_DEVICES")
 ENGINE_MARKERS = ("project.godot", "Assets", "ProjectSettings")  # what engine detection looks at
+
+
+# A descriptor's stat now, or None where it was removed: what changed since the snapshot.
+Changes = dict[str, "list[int] | None"]
 
 
 def context() -> list[str | None]:
@@ -105,21 +112,43 @@ def _walk(folder: str, found: list[str]) -> None:
 # the fast path ----------------------------------------------------------------------------
 
 
-def try_main(argv: list[str]) -> int | None:
-    """Run `status` or `build` from the snapshot; None when the full path must run instead."""
+# What reading a damaged snapshot can raise (or a walk into a loop of folders).
+DAMAGED = (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError)
+
+
+@dataclass
+class Changed:
+    """Only descriptors changed since the snapshot: what delta.py needs to plan just those."""
+
+    root: str
+    snap: dict[str, Any]
+    request: dict[str, Any]
+    changed: Changes
+    started: float  # perf_counter, for the time a build reports
+    started_ns: int  # time_ns, against which files are racy
+
+
+def try_main(argv: list[str]) -> int | Changed | None:
+    """Run `status` or `build` from the snapshot; None when the full path must run instead,
+    and what changed when only descriptors did (cli/__init__.py hands that to delta.py)."""
     request = _request(argv)
     if request is None:
         return None
-    started = time.perf_counter()
+    started, started_ns = time.perf_counter(), time.time_ns()
     try:
         root = _find_root(request.get("project"))
         if root is None:
             return None
-        snap = _valid_snapshot(root)
-        if snap is None:
+        snap = _snapshot(root)
+        if snap is None or not request.get("json") and _coloured():
+            return None  # the snapshot keeps plain text; a terminal that wants colour gets the full path
+        changed = _changes(root, snap)
+        if changed is None:
             return None
-        return _replay(root, snap, request, started)
-    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError):
+        if changed:
+            return Changed(root, snap, request, changed, started, started_ns)
+        return replay(root, snap, request, started)
+    except DAMAGED:
         return None  # a damaged snapshot (or a folder loop) is no snapshot: the full path decides
 
 
@@ -156,7 +185,8 @@ def _find_root(project: str | None) -> str | None:
         folder = parent
 
 
-def _valid_snapshot(root: str) -> dict[str, Any] | None:
+def _snapshot(root: str) -> dict[str, Any] | None:
+    """The snapshot left in this project, if this version, interpreter and environment made it."""
     try:
         with open(os.path.join(root, STATE_DIR, SNAPSHOT), "rb") as stream:
             snap = json.loads(stream.read())
@@ -164,20 +194,24 @@ def _valid_snapshot(root: str) -> dict[str, Any] | None:
         return None
     if not isinstance(snap, dict) or snap.get("format") != FORMAT or snap.get("root") != root:
         return None
-    if snap.get("context") != context():
-        return None
+    return snap if snap.get("context") == context() else None
+
+
+def _changes(root: str, snap: dict[str, Any]) -> Changes | None:
+    """The descriptors that changed since the snapshot (none: nothing did); None when
+    anything else did, or a walk finds what the full path reports."""
     seen: dict[str, int] = {}  # mtime of each racy file, as stat'ed now
-    return snap if _unchanged(root, snap, seen) and _same_content(root, snap, seen) else None
-
-
-def _unchanged(root: str, snap: dict[str, Any], seen: dict[str, int]) -> bool:
+    changed: Changes = {}
     prefix = os.path.join(root, "")
+    # The descriptors first: an edited one is the usual change.
+    if not _same_descriptors(prefix, snap, seen, changed) or not _unchanged(prefix, snap, seen):
+        return None
+    return changed if _same_content(root, snap, seen, changed) else None
+
+
+def _unchanged(prefix: str, snap: dict[str, Any], seen: dict[str, int]) -> bool:
     racy = snap["racy"]
     stat = os.stat
-    # The descriptors first: an edited one is the usual change, and a run that declines has
-    # then not stat'ed every output for nothing before the full path plans.
-    if not _same_descriptors(prefix, snap, seen):
-        return False
     for relative, recorded in snap["files"].items():  # the hot loop: one stat per output
         try:
             st = stat(prefix + relative)  # a plain concatenation: os.path.join costs as much as the stat
@@ -201,7 +235,9 @@ def _unchanged(root: str, snap: dict[str, Any], seen: dict[str, int]) -> bool:
     return probe is None or observe(probe["watch"]) == probe["facts"]  # what torch's GPU answer rests on
 
 
-def _same_descriptors(prefix: str, snap: dict[str, Any], seen: dict[str, int]) -> bool:
+def _same_descriptors(prefix: str, snap: dict[str, Any], seen: dict[str, int], changed: Changes) -> bool:
+    """Walk the descriptor folders; each descriptor edited, added or removed goes in `changed`.
+    False when the walk meets what the full path reports (a linked folder...)."""
     recorded_descriptors, racy = snap["descriptors"], snap["racy"]
     found: list[str] = []
     try:
@@ -209,32 +245,45 @@ def _same_descriptors(prefix: str, snap: dict[str, Any], seen: dict[str, int]) -
             _walk(prefix + folder, found)
     except _Unusual:
         return False
-    if len(found) != len(recorded_descriptors):  # (the same file found twice: the full path decides)
-        return False
     cut, stat = len(prefix), os.stat
     for path in found:
         st = stat(path)
         relative = path[cut:].replace(os.sep, "/")
-        if [st.st_size, st.st_mtime_ns, st.st_ino] != recorded_descriptors.get(relative):
-            return False
-        if relative in racy:
+        now = [st.st_size, st.st_mtime_ns, st.st_ino]
+        if now != recorded_descriptors.get(relative):
+            changed[relative] = now
+        elif relative in racy:
             seen[relative] = st.st_mtime_ns
+    kept = len(found) - sum(1 for relative in changed if relative not in recorded_descriptors)
+    if kept > len(recorded_descriptors):
+        return False  # the same file found twice: the full path decides
+    if kept < len(recorded_descriptors):
+        now_found = {path[cut:].replace(os.sep, "/") for path in found}
+        changed.update((relative, None) for relative in recorded_descriptors if relative not in now_found)
     return True
 
 
-def _same_content(root: str, snap: dict[str, Any], seen: dict[str, int]) -> bool:
-    """Racy files: read and hash them, and once they are old enough, stop doing so."""
+def _same_content(root: str, snap: dict[str, Any], seen: dict[str, int], changed: Changes) -> bool:
+    """Racy files: read and hash them, and once they are old enough, stop doing so. A racy
+    descriptor whose bytes changed goes in `changed`; any other racy file that did declines."""
     racy = snap["racy"]
     if not racy:
         return True
     from sfx_pipeline.hashing import digest
 
     for relative, recorded in racy.items():
-        with open(os.path.join(root, relative), "rb") as stream:
-            if digest(stream.read()) != recorded:
-                return False
+        if relative in changed:
+            continue
+        path = os.path.join(root, relative)
+        with open(path, "rb") as stream:
+            if digest(stream.read()) == recorded:
+                continue
+        if relative not in snap["descriptors"]:
+            return False
+        st = os.stat(path)
+        changed[relative] = [st.st_size, st.st_mtime_ns, st.st_ino]
     now = time.time_ns()
-    if all(seen.get(relative, now) < now - RACY_NS for relative in racy):
+    if not changed and all(seen.get(relative, now) < now - RACY_NS for relative in racy):
         _settle(root, snap)
     return True
 
@@ -249,9 +298,9 @@ def _settle(root: str, snap: dict[str, Any]) -> None:
 # replaying --------------------------------------------------------------------------------
 
 
-def _replay(root: str, snap: dict[str, Any], request: dict[str, Any], started: float) -> int | None:
-    if not request.get("json") and _coloured():
-        return None  # the snapshot keeps plain text; a terminal that wants colour gets the full path
+def replay(root: str, snap: dict[str, Any], request: dict[str, Any], started: float) -> int | None:
+    """Print what the snapshot says `request` prints; None when it holds no answer (a build
+    with work to do)."""
     if request["command"] == "status":
         return _status(root, snap, request)
     key = "dry_run" if request.get("dry_run") else "build"
@@ -268,7 +317,7 @@ def _status(root: str, snap: dict[str, Any], request: dict[str, Any]) -> int:
         return int(status["exit"])
     lines = status["lines"]
     if request.get("all"):
-        lines = _listed(_details(root, snap), "status_lines", fresh_line)
+        lines = _listed(details_of(root, snap), "status_lines", fresh_line)
     print("\n".join([*lines, status["summary"]]))
     return int(status["exit"])
 
@@ -303,7 +352,7 @@ def _print_json(root: str, snap: dict[str, Any], variant: str, document: Any, se
         if ident != snap["details"]:
             raise ValueError("rendered for another snapshot")
     except (OSError, ValueError):
-        text = json.dumps(document(_details(root, snap)), indent=2)
+        text = json.dumps(document(details_of(root, snap)), indent=2)
         cut = str(text.find(_SECONDS_MARK))
         _keep(path, f"{snap['details']} {cut}\n{text}")
     at = int(cut)
@@ -361,7 +410,7 @@ def _listed(details: dict[str, Any], key: str, form: Callable[[list[Any]], Any])
     return [form(fresh[item]) if type(item) is int else item for item in details[key]]
 
 
-def _details(root: str, snap: dict[str, Any]) -> dict[str, Any]:
+def details_of(root: str, snap: dict[str, Any]) -> dict[str, Any]:
     with open(os.path.join(root, STATE_DIR, DETAILS), "rb") as stream:
         details = json.loads(stream.read())
     if not isinstance(details, dict) or details.get("id") != snap["details"]:

@@ -12,6 +12,7 @@ from sfx_pipeline.states import Outcome, Status
 
 if TYPE_CHECKING:
     from sfx_pipeline.build import Report, Result
+    from sfx_pipeline.errors import Problem
 
 Paint = Callable[[str, str], str]
 
@@ -68,7 +69,12 @@ def build_lines(report: Report, paint: Paint = _plain, verbose: bool = False) ->
             continue
         yield _mark(result_line(r, paint), r.outcome)
     for problem in report.problems:
-        yield Important(f"{paint(f'{Status.ERROR:10}', Status.ERROR)} {problem}")
+        yield problem_line(problem, paint)
+
+
+def problem_line(problem: Problem, paint: Paint = _plain) -> str:
+    """A problem in a build's list."""
+    return Important(f"{paint(f'{Status.ERROR:10}', Status.ERROR)} {problem}")
 
 
 def result_line(r: Result, paint: Paint = _plain) -> str:
@@ -89,9 +95,12 @@ def build_summary(report: Report, dry_run: bool) -> str:
 
 def build_summary_head(report: Report, dry_run: bool) -> str:
     """The summary up to the time it took: what a replayed no-op build prints before its own time."""
-    c = report.counts()
+    return summary_head(report.counts(), report.count(Outcome.WOULD_BUILD), dry_run)
+
+
+def summary_head(c: dict[str, int], would: int, dry_run: bool) -> str:
+    """`build_summary_head` from a report's counts and its number of sounds it would build."""
     if dry_run:
-        would = report.count(Outcome.WOULD_BUILD)
         return (f"dry run: {would} to build, {c['fresh']} fresh, {c['kept']} kept, "
                 f"{plural(c['errors'], 'error')}; nothing written")
     parts = [f"{c['installed']} installed ({c['generated']} generated, {c['reused']} from cache)", f"{c['fresh']} fresh"]

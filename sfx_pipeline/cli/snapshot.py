@@ -14,16 +14,20 @@ import importlib.util
 import json
 import os
 import time
+from collections import Counter
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from sfx_pipeline import journal
 from sfx_pipeline.atomic import write_atomic
-from sfx_pipeline.build import Builder, Options, Report, Result
+from sfx_pipeline.build import Builder, Options, Report, Result, counts_of
 from sfx_pipeline.cli import noop, render
 from sfx_pipeline.cli.exits import for_counts
+from sfx_pipeline.errors import Problem
+from sfx_pipeline.links import is_link_at
 from sfx_pipeline.names import CONFIG_NAME, LOCK_NAME
 from sfx_pipeline.observed import Stat, kind_of, package_at, stat_of
-from sfx_pipeline.plan import Action, summary
+from sfx_pipeline.plan import Action, summary_of
 from sfx_pipeline.state import make_state_dir
 from sfx_pipeline.states import Outcome, Status
 
@@ -51,14 +55,25 @@ def record(project: Project, survey: Survey, parsed: Parsed, lock_stat: Stat | N
         except OSError:
             pass
         return
-    details_id = f"{time.time_ns()}-{os.getpid()}"
     core, details = _outputs(project, survey)
-    core.update(inputs, format=noop.FORMAT, root=str(project.root), context=noop.context(), details=details_id)
-    details["id"] = details_id
+    core.update(inputs, format=noop.FORMAT, root=str(project.root), context=noop.context(),
+                # what delta.py needs to patch this plan: the backends it made, and the
+                # outputs among `files` that the lock does not list
+                loaded=sorted([name, model] for name, model in project.generators.loaded_names()),
+                unlocked=sorted(set(inputs["files"]) - set(survey.lock.assets)), made="plan")
+    write(project.config.state_dir, core, details)
+
+
+def write(state_dir: Path, core: dict[str, Any], details: dict[str, Any]) -> None:
+    """Write a snapshot: its details first, then the core that names them (by a new id).
+    Never through a state folder replaced by a link (the memos refuse it too)."""
+    core["details"] = details["id"] = f"{time.time_ns()}-{os.getpid()}"
+    if is_link_at(state_dir):
+        return
     try:
-        make_state_dir(project.config.state_dir)
-        write_atomic(project.config.state_dir / noop.DETAILS, json.dumps(details).encode(), durable=False)
-        write_atomic(path, json.dumps(core).encode(), durable=False)
+        make_state_dir(state_dir)
+        write_atomic(state_dir / noop.DETAILS, json.dumps(details).encode(), durable=False)
+        write_atomic(state_dir / noop.SNAPSHOT, json.dumps(core).encode(), durable=False)
     except OSError:
         pass
 
@@ -195,9 +210,19 @@ def _outputs(project: Project, survey: Survey) -> tuple[dict[str, Any], dict[str
     and each command's list holds that row's index where the asset's document or line goes.
     So a plan of 5,000 fresh sounds renders and writes 5,000 short rows, not 20,000 documents
     and lines, and the full path that declined replays pays for what is not fresh."""
+    details: dict[str, Any] = {"fresh": [], "problems": [p.to_json() for p in survey.problems]}
+    details.update(items(project, survey, details["fresh"]))
+    return summaries(details), details
+
+
+def items(project: Project, survey: Survey, fresh: list[list[Any]]) -> dict[str, Any]:
+    """Each action's item in every list the details keep (`status`, `status_lines`, `dry_run`,
+    `build`: None when a build would change something), and `owners`: the descriptor each
+    came from ("" for an orphan or an error). New fresh rows are added to `fresh`.
+
+    The lists run parallel to the actions, so a later run can swap one descriptor's items
+    for new ones (delta.py); where they do not, `owners` is None and it never tries."""
     actions = survey.actions
-    counts = summary(actions)
-    fresh: list[list[Any]] = []
     rows: list[int | None] = []  # each action's row in `fresh`
     for a in actions:
         t = a.target
@@ -206,39 +231,70 @@ def _outputs(project: Project, survey: Survey) -> tuple[dict[str, Any], dict[str
             fresh.append([a.output, t.spec.name, t.spec.descriptor, t.backend, t.placeholder])
         else:
             rows.append(None)
-    core: dict[str, Any] = {"status": {
-        "counts": counts, "exit": int(for_counts(counts)), "summary": render.counts_line(counts),
-        "lines": [str(line) for line in render.status(actions, show_fresh=False)],
-    }}
-    details: dict[str, Any] = {
-        "fresh": fresh,
+    made: dict[str, Any] = {
+        "owners": [a.target.spec.descriptor if a.target else "" for a in actions],
         "status": _compacted(actions, rows, fresh, Action.to_json, noop.fresh_status),
-        "status_lines": _compacted(actions, rows, fresh, lambda a: str(render.status_line(a)), noop.fresh_line),
-        "problems": [p.to_json() for p in survey.problems]}
+        "status_lines": _compacted(actions, rows, fresh, lambda a: str(render.status_line(a)), noop.fresh_line)}
     # What build prints, from the Builder itself: a dry run has no side effect, and what a
     # build that would change nothing reports is told without running it.
-    where = {row[0]: i for i, row in enumerate(fresh)}
-    dry = Builder(project, survey, Options(dry_run=True)).run()
-    core["dry_run"], details["dry_run"] = _build_outputs(dry, True, fresh, where)
-    core["build"] = details["build"] = None
+    where = {fresh[i][0]: i for i in rows if i is not None}
+    made["dry_run"] = _results(Builder(project, survey, Options(dry_run=True)).run(), fresh, where)
     report = Builder(project, survey, Options()).report_unchanged()
-    if report is not None:
-        core["build"], details["build"] = _build_outputs(report, False, fresh, where)
-    return core, details
+    made["build"] = None if report is None else _results(report, fresh, where)
+    if any(made[key] is not None and len(made[key]) != len(actions) for key in ("dry_run", "build")):
+        made["owners"] = None  # a result for each action is what a dry run and a no-op give today
+    return made
 
 
-def _build_outputs(report: Report, dry_run: bool, fresh: list[list[Any]],
-                   where: dict[str, int]) -> tuple[dict[str, Any], list[Any]]:
-    core = {"counts": report.counts(), "exit": report.exit_code,
-            "lines": [str(line) for line in render.build_lines(report)],
-            "head": render.build_summary_head(report, dry_run), "tail": "" if dry_run else render.SECONDS}
+def _results(report: Report, fresh: list[list[Any]], where: dict[str, int]) -> list[Any]:
     rows: list[int | None] = []  # the fresh row each result is made from, if any
     for r in report.results:
         i = where.get(r.output) if r.outcome == Outcome.FRESH and not r.reasons and not r.message else None
         if i is not None and (fresh[i][1], fresh[i][3], fresh[i][4]) != (r.name, r.backend, r.placeholder):
             i = None
         rows.append(i)
-    return core, _compacted(report.results, rows, fresh, Result.to_json, noop.fresh_result)
+    return _compacted(report.results, rows, fresh, Result.to_json, noop.fresh_result)
+
+
+def summaries(details: dict[str, Any]) -> dict[str, Any]:
+    """What the snapshot's core keeps of each command, made from the details' lists alone
+    (so a patched list gives the same summary as a plan of the whole project would):
+    counts, exit status, the lines other than fresh ones, and the summary line."""
+    fresh = details["fresh"]
+    statuses = [Status.FRESH.value if type(item) is int else item["status"] for item in details["status"]]
+    counts = summary_of(statuses)
+    lines = [line if type(line) is str else noop.fresh_line(fresh[line])
+             for line, status in zip(details["status_lines"], statuses) if status != Status.FRESH]
+    core: dict[str, Any] = {"status": {"counts": counts, "exit": int(for_counts(counts)),
+                                       "summary": render.counts_line(counts), "lines": lines}}
+    problems = [Problem(**p) for p in details["problems"]]
+    left_behind = counts[Status.MODIFIED] + counts[Status.ORPHAN]  # what the Builder counts, dry or not
+    for key in ("dry_run", "build"):
+        core[key] = None if details[key] is None else _summary(details[key], fresh, problems, left_behind, key)
+    return core
+
+
+def _summary(results: list[Any], fresh: list[list[Any]], problems: list[Problem], left_behind: int,
+             key: str) -> dict[str, Any]:
+    dry_run = key == "dry_run"
+    outcomes: Counter[str] = Counter()
+    placeholders = 0
+    lines: list[str] = []
+    for item in results:
+        if type(item) is int:  # the row's document, noop.fresh_result: fresh, its placeholder flag
+            outcomes[Outcome.FRESH] += 1
+            placeholders += bool(fresh[item][4])
+            continue
+        outcomes[item["outcome"]] += 1
+        placeholders += bool(item["placeholder"]) and item["outcome"] != Outcome.ORPHAN
+        if item["outcome"] != Outcome.FRESH:
+            lines.append(str(render.result_line(Result(**{**item, "reasons": tuple(item["reasons"])}))))
+    lines += [str(render.problem_line(p)) for p in problems]
+    counts = counts_of(outcomes, placeholders, len(problems))
+    exit_code = Report(problems=problems, left_behind=left_behind).exit_code  # (no-ops and dry runs fail nothing)
+    return {"counts": counts, "exit": exit_code, "lines": lines,
+            "head": render.summary_head(counts, outcomes[Outcome.WOULD_BUILD], dry_run),
+            "tail": "" if dry_run else render.SECONDS}
 
 
 T = TypeVar("T")

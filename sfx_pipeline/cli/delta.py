@@ -1,0 +1,241 @@
+"""After a few descriptors changed: plan only those, and patch the snapshot's answer.
+
+`noop.py` answers a run where nothing changed. When its walk finds that only descriptors
+changed (edited, added or removed) and every other input is as the snapshot recorded it
+(config, lock, outputs, environment), the rest of the plan is already known: each action
+the snapshot keeps rests on its own descriptor, its lock entry and its output file alone.
+So this plans the changed descriptors and the lock entries at the outputs they claimed
+before or claim now (`Project.survey_part`, the planner every command uses), swaps their
+items in the snapshot's lists for the new ones, and makes each command's summary from the
+lists (`snapshot.summaries`, as the full path does). The work is the no-op's walk plus
+what the changed descriptors cost, not a plan of the whole project.
+
+What ties one descriptor to another is checked here instead:
+- two sounds writing one output: a changed descriptor's output that another descriptor
+  claims (or claimed, in other case) declines, and the full path reports the collision;
+- orphans: an output a changed descriptor no longer claims is planned with its lock
+  entry, as the full path would, and sorted in among the others;
+- errors: a plan that has any (before or after) declines, since a broken descriptor keeps
+  the last build of outputs it no longer lists.
+
+Only the lock entries it needs are read, by their place in the lock's text, which is
+written one field a line (lock.py): a path the snapshot says the lock lists must be found
+there exactly once, or it declines. Anything else it is not sure of declines too, and the
+full path plans the whole project, as it would with no snapshot. The memos are left as
+they are (they are keyed by stat: the next full plan reads the changed files again).
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from sfx_pipeline import lock as lock_mod
+from sfx_pipeline import scan
+from sfx_pipeline.cli import noop, snapshot
+from sfx_pipeline.journal import NAME as JOURNAL_NAME
+from sfx_pipeline.links import is_link_at
+from sfx_pipeline.names import LOCK_NAME, STATE_DIR
+from sfx_pipeline.paths import fold
+from sfx_pipeline.project import Project
+from sfx_pipeline.report import QuietReporter
+from sfx_pipeline.states import Status
+
+# More changed descriptors than this (or than a quarter of the project) plan in full: the
+# full path then reads them all anyway, and leaves its memos up to date.
+MAX_CHANGED = 256
+
+
+class Decline(Exception):
+    """Not sure of the answer: the full path plans."""
+
+
+def answer(what: noop.Changed) -> int | None:
+    """Print what the request prints after the changed descriptors; None when the full path
+    must run instead."""
+    snap, request = what.snap, what.request
+    if len(what.changed) > min(MAX_CHANGED, max(16, len(snap["descriptors"]) // 4)):
+        return None
+    if request["command"] == "build" and not request.get("dry_run") and snap["build"] is None:
+        return None  # a build with work to do: it plans in full anyway
+    try:
+        patched = _patch(what.root, snap, what.changed, what.started_ns)
+    except (Decline, *noop.DAMAGED):
+        return None  # (a damaged snapshot or lock entry: the full path says what is wrong)
+    return noop.replay(what.root, patched, request, what.started)
+
+
+def _patch(root: str, snap: dict[str, Any], changed: dict[str, list[int] | None], started_ns: int) -> dict[str, Any]:
+    details = noop.details_of(root, snap)
+    owners: list[str] | None = details.get("owners")
+    if owners is None or details["problems"] or snap["status"]["counts"][Status.ERROR]:
+        raise Decline("the plan has errors, or lists that cannot be patched")
+    if snap["elsewhere"].get(os.path.join(root, STATE_DIR, JOURNAL_NAME)) is not None or snap["probe"] is not None:
+        raise Decline("a killed build's journal is folded in, or the plan asked torch for a GPU")
+    if is_link_at(os.path.join(root, STATE_DIR)):
+        raise Decline("the state folder is a link: the full path warns that it writes nothing there")
+    if len(details["fresh"]) > 2 * len(owners) + MAX_CHANGED:
+        raise Decline("rows left by earlier patches pile up: start afresh")
+    reporter = QuietReporter()
+    project = Project(Path(root), reporter, memos=False)
+    present = [os.path.join(root, *shown.split("/")) for shown, st in changed.items() if st is not None]
+    parsed = scan.load_some(project.config, present)
+    if not {spec.descriptor for spec in parsed.specs} <= set(changed):
+        raise Decline("a descriptor is named otherwise than the walk named it")
+    if parsed.problems or any(parsed.stats.get(shown) is None or _stat(parsed.stats[shown]) != st
+                              for shown, st in changed.items() if st is not None):
+        raise Decline("a changed descriptor has errors, or changed again while it was read")
+    claimed = {spec.output_path for spec in parsed.specs}
+    outputs = _affected(snap, details, owners, changed, claimed)
+    lock = _lock_part(root, snap, outputs)
+    survey = project.survey_part(parsed, lock, outputs)
+    if survey.problems or project.consulted or not _same_backends(snap, project):
+        raise Decline("errors, a render held in the cache, or a backend the plan did not make")
+    new = snapshot.items(project, survey, details["fresh"])
+    if reporter.lines:
+        raise Decline("planning had something to say, which a replay would not print")
+    if details["build"] is None:
+        new["build"] = None  # something else in the project is to build
+    merged = _merged(details, owners, new, changed, claimed)
+    core = dict(snap, **snapshot.summaries(merged), made="delta")
+    _record_inputs(core, project, parsed, changed, lock, outputs, started_ns)
+    snapshot.write(project.config.state_dir, core, merged)
+    return core
+
+
+def _stat(st: os.stat_result) -> list[int]:
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def _output(details: dict[str, Any], i: int) -> str:
+    """The output of the i-th action of the details' lists."""
+    return _output_of(details["fresh"], details["status"][i])
+
+
+def _output_of(fresh: list[list[Any]], item: Any) -> str:
+    return str(fresh[item][0] if type(item) is int else item["output"])
+
+
+def _affected(snap: dict[str, Any], details: dict[str, Any], owners: list[str], changed: dict[str, Any],
+              claimed: set[str]) -> set[str]:
+    """The outputs to plan again: those the changed descriptors claimed before and claim now.
+    Declines where another descriptor claims one of them, or an output of the snapshot is
+    spelled in other case (the full path then names the collision, or the spelling wins)."""
+    before = {_output(details, i) for i, owner in enumerate(owners) if owner in changed}
+    if claimed - before:  # an output new to these descriptors (an edit rarely makes one)
+        others = {fold(_output(details, i)) for i, owner in enumerate(owners) if owner and owner not in changed}
+        spelled = {fold(path): path for path in snap["files"]}
+        for output in claimed - before:
+            if fold(output) in others or spelled.get(fold(output), output) != output:
+                raise Decline(f"{output} is claimed by another descriptor, or spelled in other case")
+    return before | claimed
+
+
+def _lock_part(root: str, snap: dict[str, Any], outputs: set[str]) -> lock_mod.Lock:
+    """The lock's entries at these outputs, read from its text. The lock is as the snapshot
+    found it (its stat, or its bytes when racy, were checked), and `files` lists every path
+    it has: a path among them but not `unlocked` must be found once, at an entry's place."""
+    unlocked = set(snap["unlocked"])
+    listed = sorted(o for o in outputs if o in snap["files"] and o not in unlocked)
+    lock = lock_mod.Lock()
+    if not listed:
+        return lock
+    with open(os.path.join(root, LOCK_NAME), "rb") as stream:
+        text = stream.read().decode("utf-8")
+    for output in listed:
+        head = f"\n    {json.dumps(output, ensure_ascii=False)}: {{"
+        at = text.find(head)
+        end = text.find(_ENTRY_END, at + len(head))
+        if at < 0 or end < 0 or text.find(head, at + 1) >= 0:
+            raise Decline(f"{output} is not where a lock written one field a line has it")
+        path, entry = lock_mod.checked_entry(output, json.loads(text[at + len(head) - 1:end + len(_ENTRY_END)]))
+        lock.assets[path] = entry
+    return lock
+
+
+_ENTRY_END = "\n    }"  # an entry closes at its key's indent; anything nested in it is further in
+
+
+def _same_backends(snap: dict[str, Any], project: Project) -> bool:
+    """Did planning the changed descriptors make only backends the snapshot's plan made? Its
+    record of what those rest on (packages, weights) then covers them."""
+    recorded = {tuple(pair) for pair in snap["loaded"]}
+    return all(pair in recorded for pair in project.generators.loaded_names())
+
+
+def _merged(details: dict[str, Any], owners: list[str], new: dict[str, Any], changed: dict[str, Any],
+            claimed: set[str]) -> dict[str, Any]:
+    """The details with the changed descriptors' items (and those of orphans they claim now)
+    swapped for the new plan's. The lists run: each descriptor's actions in the order the
+    walk finds the descriptors (sorted paths), then orphans sorted by path (plan.plan)."""
+    keys = ["owners", "status", "status_lines", "dry_run"] + (["build"] if new["build"] is not None else [])
+    kept = [i for i, owner in enumerate(owners)
+            if not (owner in changed or not owner and _output(details, i) in claimed)]
+    old = {key: [details[key][i] for i in kept] for key in keys}
+    lists = {key: [item for item, owner in zip(old[key], old["owners"]) if owner] for key in keys}
+    orphans = {key: [item for item, owner in zip(old[key], old["owners"]) if not owner] for key in keys}
+    order = [_walk_order(owner) for owner in lists["owners"]]
+    for start, stop in _groups(new["owners"]):
+        at = bisect.bisect_left(order, _walk_order(new["owners"][start]))
+        for key in keys:
+            lists[key][at:at] = new[key][start:stop]
+        order[at:at] = [_walk_order(new["owners"][start])] * (stop - start)
+    rest = [i for i, owner in enumerate(new["owners"]) if not owner]
+    for key in keys:
+        orphans[key] += [new[key][i] for i in rest]
+    fresh = details["fresh"]
+    by_path = sorted(range(len(orphans["owners"])), key=lambda i: _output_of(fresh, orphans["status"][i]))
+    merged = dict(details, problems=[], build=None)
+    for key in keys:
+        merged[key] = lists[key] + [orphans[key][i] for i in by_path]
+    return merged
+
+
+def _walk_order(shown: str) -> str:
+    """Where `scan.find` puts a descriptor: it sorts absolute paths, which differ only here."""
+    return shown.replace("/", os.sep)
+
+
+def _groups(owners: list[str]) -> list[tuple[int, int]]:
+    """(start, stop) of each run of one descriptor's actions (orphans, owned by "", left out)."""
+    runs: list[tuple[int, int]] = []
+    for i, owner in enumerate(owners):
+        if not owner:
+            continue
+        if runs and runs[-1][1] == i and owners[runs[-1][0]] == owner:
+            runs[-1] = (runs[-1][0], i + 1)
+        else:
+            runs.append((i, i + 1))
+    return runs
+
+
+def _record_inputs(core: dict[str, Any], project: Project, parsed: Any, changed: dict[str, list[int] | None],
+                   lock: lock_mod.Lock, outputs: set[str], started_ns: int) -> None:
+    """What the patched plan was made from: the snapshot's inputs, with the changed
+    descriptors and the outputs planned again as they were read now (racy ones by digest)."""
+    racy_after = started_ns - noop.RACY_NS
+    descriptors, racy, files = dict(core["descriptors"]), dict(core["racy"]), dict(core["files"])
+    unlocked = set(core["unlocked"]) - outputs
+    for shown, st in changed.items():
+        racy.pop(shown, None)
+        descriptors.pop(shown, None)
+        if st is not None:
+            descriptors[shown] = st
+            if st[1] >= racy_after:
+                racy[shown] = parsed.digests[shown]
+    claimed = {spec.output_path for spec in parsed.specs}
+    for output in outputs:
+        racy.pop(output, None)
+        files.pop(output, None)
+        if output not in claimed and output not in lock.assets:
+            continue  # no sound claims it and no lock lists it: no longer an input
+        seen = project.digests.observed.get(output)
+        files[output] = seen[0] if seen else None
+        if seen and seen[0][1] >= racy_after:
+            racy[output] = seen[1]
+        if output not in lock.assets:
+            unlocked.add(output)
+    core.update(descriptors=descriptors, racy=racy, files=files, unlocked=sorted(unlocked), clock=started_ns)
