@@ -201,6 +201,7 @@ class Builder:
         self._journal = Journal(project.config.state_dir)
         self._targets_on_disk: set[tuple[int, int]] | None = None
         self.changed = False  # did this build write, install or remove anything?
+        self.settled = 0  # results of the assets that needed no new audio: the first ones of the report
 
     def run(self) -> Report:
         start = time.perf_counter()
@@ -335,7 +336,7 @@ class Builder:
         from sfx_pipeline.produce import Producer  # numpy and the renderer: only when there is audio to make
 
         producer = Producer(self.project.cache, self.project.generators, self.project.reporter)
-        first = len(self.report.results)
+        first = self.settled = len(self.report.results)
         try:
             for done in producer.produce([t for _, t in by_output.values()]):
                 a, t = by_output[done.target.spec.output_path]

@@ -95,11 +95,48 @@ def _written(entry: LockEntry) -> tuple[str, bool]:
     known = _WRITTEN.get(id(entry))
     if known is not None and known[0]() is entry:
         return known[1], known[2]
-    key = id(entry)
     text = _ENCODER.encode(entry.to_json()).replace("\n", "\n    ")  # two levels in: assets, then the path
     plain = _plain(entry)
-    _WRITTEN[key] = (weakref.ref(entry, lambda _: _WRITTEN.pop(key, None)), text, plain)
+    _keep(entry, text, plain)
     return text, plain
+
+
+def keep_texts(lock: Lock, text: str) -> bool:
+    """Take each entry's text (`_written`) from `text`, the file `lock` was read from, so
+    that writing the lock again re-encodes only the entries that change: what `watch` gets by
+    living on, for a one-shot command that changes a few sounds of a big project. Only when
+    `text` is laid out as `to_json` lays a lock out (paths sorted, two-space indent, one
+    field a line), checked whole: False, nothing kept, for any other layout (compact, CRLF
+    line ends, another indent). An entry inside that layout is kept as the file has it,
+    which is the same data (it was parsed from that text), even where this version would
+    spell it otherwise (an older version's entry without `batch`), until the entry changes."""
+    paths = sorted(lock.assets)
+    head = '{\n  "assets": {\n'
+    if not paths or lock.rewrite or not text.startswith(head):
+        return False
+    at, found = len(head), []
+    for path in paths:
+        key = f"    {_ENCODER.encode(path)}: "
+        end = text.find(_ENTRY_END, at) + len(_ENTRY_END)
+        if not text.startswith(key, at) or end < len(_ENTRY_END):
+            return False
+        found.append((lock.assets[path], text[at + len(key):end]))
+        at = end + 2  # past ",\n", or "\n  }" after the last
+    for entry, entry_text in found:
+        _keep(entry, entry_text, True)  # parsed from this very text: reading it again gives it back
+    if lock.to_json() == text:
+        return True
+    for entry, _ in found:  # not our layout after all: let nothing of it be written again
+        _WRITTEN.pop(id(entry), None)
+    return False
+
+
+_ENTRY_END = "\n    }"  # an entry closes at its key's indent; what it nests is further in
+
+
+def _keep(entry: LockEntry, text: str, plain: bool) -> None:
+    key = id(entry)
+    _WRITTEN[key] = (weakref.ref(entry, lambda _: _WRITTEN.pop(key, None)), text, plain)
 
 
 def load(path: Path) -> Lock:

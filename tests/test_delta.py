@@ -9,6 +9,7 @@ project. The two must print the same, byte for byte but for the time taken.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Callable
@@ -16,7 +17,7 @@ from typing import Callable
 import pytest
 
 from support.fastpath import age, made_by, planned, replayed, without_time
-from support.project import GameProject, Run
+from support.project import CONFIG, GameProject, Run
 
 COMMANDS = [("status",), ("status", "--json"), ("status", "--all"), ("build", "--dry-run"),
             ("build", "-n", "--json"), ("build",), ("build", "--json")]
@@ -24,6 +25,10 @@ COMMANDS = [("status",), ("status", "--json"), ("status", "--all"), ("build", "-
 
 @pytest.fixture
 def built(project: GameProject) -> GameProject:
+    return build_up(project)
+
+
+def build_up(project: GameProject) -> GameProject:
     """Sounds in two folders and a list of sounds in one file, built, their files old."""
     project.sound("b_door", "wooden door creaking", "seed = 2\n")
     project.sound("d_rain", "heavy rain on a roof", "seed = 1\n")
@@ -47,36 +52,79 @@ def built(project: GameProject) -> GameProject:
 
 
 def same_answers(project: GameProject) -> dict[tuple[str, ...], Run]:
-    """Every command through the fast path, each from the snapshot as it is now, held equal
-    to the full path's answer; the fast path's answers."""
-    state = project.root / ".sfx-pipeline"
-    saved = project.root.parent / "saved-state"
-    shutil.rmtree(saved, ignore_errors=True)
-    shutil.copytree(state, saved)
-    fast: dict[tuple[str, ...], Run | None] = {}
+    """Every command through the fast path, each from the project, its snapshot and its cache
+    as they are now, held equal to the full path's answer, and a build's files to the files
+    a whole build leaves; the fast path's answers."""
+    saved = Saved(project)
+    fast: dict[tuple[str, ...], tuple[Run | None, dict[str, bytes]]] = {}
     for args in COMMANDS:
-        _restore(saved, state)
-        fast[args] = replayed(project, *args)
-        if fast[args] is not None:
+        saved.restore()
+        answer = replayed(project, *args)
+        if answer is not None:
             assert made_by(project) == "delta", args
+        fast[args] = answer, outputs(project)
     answered: dict[tuple[str, ...], Run] = {}
     for args in COMMANDS:
-        answer = fast[args]
-        _restore(saved, state)
+        answer, files = fast[args]
+        saved.restore()
         full = planned(project, *args)
-        if answer is None:  # only a build with work to do plans in full
+        if answer is None:  # only a build while something else is to build plans in full
             assert args[0] == "build" and "--dry-run" not in args and "-n" not in args, args
-            assert full.code in (0, 2) and " generated" in full.out  # (2: an orphan is left)
-            return answered
+            assert outputs(project) != files, "the whole build installed what the fast path left to it"
+            continue
         assert (answer.code, without_time(answer.out), answer.err) == \
                (full.code, without_time(full.out), full.err), args
+        assert files == outputs(project), f"{args}: other files than a whole build leaves"
         answered[args] = answer
     return answered
 
 
-def _restore(saved: Path, state: Path) -> None:
-    shutil.rmtree(state)
-    shutil.copytree(saved, state)
+class Saved:
+    """The project, its state folder and the render cache as they are, to be put back before
+    each run. A snapshot vouches for files by inode, so the project's own files are put back
+    as the very files they were: kept by a hard link each while a build replaces them."""
+
+    def __init__(self, project: GameProject) -> None:
+        self.root = project.root
+        self.keep = self.root.parent / "kept-files"
+        shutil.rmtree(self.keep, ignore_errors=True)
+        self.files: dict[Path, Path] = {}
+        for i, path in enumerate(sorted(self.root.rglob("*"))):
+            if path.is_file() and STATE not in path.relative_to(self.root).parts:
+                os.link(path, self.keep / str(i) if self.keep.exists() else _made(self.keep) / str(i))
+                self.files[path] = self.keep / str(i)
+        self.copies = {place: self.root.parent / f"saved-{i}"  # outside the project
+                       for i, place in enumerate((self.root / STATE, Path(os.environ["SFX_PIPELINE_CACHE"])))}
+        for place, copy in self.copies.items():
+            shutil.rmtree(copy, ignore_errors=True)
+            if place.exists():
+                shutil.copytree(place, copy)
+
+    def restore(self) -> None:
+        for path in self.root.rglob("*"):
+            if path.is_file() and path not in self.files and STATE not in path.relative_to(self.root).parts:
+                path.unlink()  # made by the last run
+        for path, kept in self.files.items():
+            os.unlink(path)
+            os.link(kept, path)
+        for place, copy in self.copies.items():
+            shutil.rmtree(place, ignore_errors=True)
+            if copy.exists():
+                shutil.copytree(copy, place)
+
+
+STATE = ".sfx-pipeline"
+
+
+def _made(folder: Path) -> Path:
+    folder.mkdir()
+    return folder
+
+
+def outputs(project: GameProject) -> dict[str, bytes]:
+    """The lock and every WAV, by path."""
+    found = {path.relative_to(project.root).as_posix(): path.read_bytes() for path in project.root.rglob("*.wav")}
+    return {**found, "sfx-pipeline.lock": (project.root / "sfx-pipeline.lock").read_bytes()}
 
 
 def remove(project: GameProject, relative: str) -> None:
@@ -120,11 +168,22 @@ def test_an_edit_that_changes_no_key_leaves_a_build_with_nothing_to_do(built: Ga
     assert answers[("build",)].code == 0 and answers[("status",)].out == "5 fresh\n"
 
 
-def test_a_build_with_work_to_do_after_an_edit_plans_in_full(built: GameProject) -> None:
+def test_a_build_after_an_edit_builds_that_descriptor_and_leaves_a_snapshot(built: GameProject) -> None:
+    CHANGES["a seed edited"](built)
+    run = replayed(built, "build")
+    assert run is not None and run.code == 0 and "generated  audio/d_rain.wav" in run.out
+    assert made_by(built) == "delta"
+    assert replayed(built, "status") == planned(built, "status")
+    assert built.run("status").out == "5 fresh\n"
+
+
+def test_a_build_with_other_work_to_do_plans_in_full(built: GameProject) -> None:
+    (built.root / "audio" / "b_door.wav").unlink()  # stale: a whole plan
+    planned(built, "status")
     CHANGES["a seed edited"](built)
     assert replayed(built, "build") is None
-    assert built.build()["counts"]["generated"] == 1
-    assert replayed(built, "status") is not None and made_by(built) == "plan"
+    assert replayed(built, "status") is not None  # (status still patches)
+    assert built.build()["counts"]["installed"] == 2
 
 
 def test_an_orphan_claimed_again_is_fresh_again(built: GameProject) -> None:
@@ -191,3 +250,13 @@ def test_a_state_folder_replaced_by_a_link_is_never_written_through(built: GameP
     CHANGES["a seed edited"](built)
     assert replayed(built, "status") is None  # the full path says it cannot write the state folder
     assert {path.name: path.read_bytes() for path in elsewhere.iterdir() if path.is_file()} == before
+
+
+def test_where_auto_falls_back_to_placeholders_a_patched_build_says_so_as_a_whole_one_does(
+        project: GameProject) -> None:
+    """No AudioGen weights here: `auto` makes placeholders, and the build's note says why."""
+    project.write("sfx-pipeline.toml", CONFIG.replace('backend = "procedural"', 'backend = "auto"'))
+    build_up(project)
+    CHANGES["a seed edited"](project)
+    answers = same_answers(project)
+    assert "backend auto" in answers[("build",)].err + answers[("build",)].out

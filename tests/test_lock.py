@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sfx_pipeline.errors import UserError
-from sfx_pipeline.lock import FORMAT, Lock, LockEntry, load, save
+from sfx_pipeline.lock import FORMAT, Lock, LockEntry, keep_texts, load, save
 
 
 def entry(name: str, **changes: object) -> LockEntry:
@@ -264,3 +265,41 @@ def test_an_entry_replaced_in_a_lock_is_written_anew_and_the_others_as_before() 
     again.assets["audio/door.wav"] = entry("door", seed=99)
     assert again.to_json() == _stdlib_text(again) != first
     assert '"seed": 99' in again.to_json() and lock.to_json() == first
+
+
+def _fresh_copy(lock: Lock) -> Lock:
+    """The same lock made of new entry objects, as a new process reads it: no text kept yet."""
+    return Lock({path: dataclasses.replace(e) for path, e in lock.assets.items()}, dict(lock.reproducibility))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.text(min_size=1, max_size=12), st.tuples(
+    st.dictionaries(st.text(max_size=6), _json_values, max_size=3), st.booleans()), min_size=1, max_size=5),
+    st.dictionaries(st.text(max_size=8), st.text(max_size=8), max_size=3), st.integers(0, 4))
+def test_texts_kept_from_the_file_write_what_the_stdlib_writes(
+        assets: dict[str, tuple[dict[str, object], bool]], reproducibility: dict[str, str], changed: int) -> None:
+    """A one-shot build takes each entry's text from the lock it read (cli/delta_build.py):
+    the lock it writes after changing one entry is still the stdlib's text of the document."""
+    written = Lock({path: entry(f"s{i}", batch=batch, accepted=accepted)
+                    for i, (path, (batch, accepted)) in enumerate(assets.items())}, reproducibility)
+    text = _stdlib_text(written)
+    read = _fresh_copy(written)
+    assert keep_texts(read, text)
+    assert read.to_json() == text
+    path = sorted(read.assets)[changed % len(read.assets)]
+    read.assets[path] = entry("changed", seed=99)
+    assert read.to_json() == _stdlib_text(read)
+
+
+@pytest.mark.parametrize("layout", ["compact", "crlf", "indent 4", "unsorted"])
+def test_texts_are_kept_only_from_a_lock_laid_out_as_this_version_writes_it(layout: str) -> None:
+    lock = _fresh_copy(sample_lock())
+    doc = json.loads(sample_lock().to_json())
+    text = {"compact": json.dumps(doc, sort_keys=True, ensure_ascii=False),
+            "crlf": sample_lock().to_json().replace("\n", "\r\n"),
+            "indent 4": json.dumps(doc, indent=4, sort_keys=True, ensure_ascii=False) + "\n",
+            "unsorted": json.dumps({**doc, "assets": dict(reversed(doc["assets"].items()))}, indent=2,
+                                   ensure_ascii=False) + "\n"}[layout]
+    assert text != sample_lock().to_json()
+    assert not keep_texts(lock, text)
+    assert lock.to_json() == sample_lock().to_json()  # encoded as ever: nothing of that text kept

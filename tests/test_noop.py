@@ -19,7 +19,7 @@ from sfx_pipeline.cli import main, noop
 from sfx_pipeline.project import Project
 from sfx_pipeline.report import QuietReporter
 from support.fastpath import SNAPSHOT, age, planned, replayed, without_time
-from support.project import GameProject
+from support.project import CONFIG, GameProject
 
 
 def edit_in_place(path: Path, text: str) -> None:
@@ -346,3 +346,16 @@ def test_a_state_folder_replaced_by_a_link_is_never_written_through(built: GameP
     fast = replayed(built, "status", "--json")
     assert fast is not None and json.loads(fast.out)["counts"]["fresh"] == 4
     assert sorted(p.name for p in elsewhere.glob("noop-*.txt")) == []
+
+
+@pytest.mark.parametrize("args", [("build", "--dry-run"), ("build", "-n", "--json")], ids=" ".join)
+def test_a_replayed_dry_run_says_what_auto_chose_as_planning_does(project: GameProject, args: tuple[str, ...]) -> None:
+    """No AudioGen weights here: a dry run with a sound to build names the placeholders `auto`
+    falls back to (on stderr, or among the --json messages); a replay must say it too."""
+    project.write("sfx-pipeline.toml", CONFIG.replace('backend = "procedural"', 'backend = "auto"'))
+    project.sound("rain", "heavy rain on a roof", "seed = 1\n")
+    full = planned(project, *args)
+    assert "backend auto: using procedural placeholders" in full.err + full.out
+    fast = replayed(project, *args)
+    assert fast is not None
+    assert (fast.code, without_time(fast.out), fast.err) == (full.code, without_time(full.out), full.err)

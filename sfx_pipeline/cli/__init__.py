@@ -38,11 +38,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def fast_path(argv: list[str]) -> int | None:
     """The exit status of a command the snapshot answers, replayed (noop.py) or, when only
-    descriptors changed, patched (delta.py, which imports the planner); None otherwise."""
+    descriptors changed, patched (delta.py, which imports the planner; delta_build.py for a
+    build that may make sounds); None otherwise."""
     answered = noop.try_main(argv)
     if isinstance(answered, noop.Changed):
         from sfx_pipeline.cli import delta
 
+        if delta.builds(answered):
+            from sfx_pipeline.cli import delta_build
+
+            return delta_build.answer(answered)
         return delta.answer(answered)
     return answered
 

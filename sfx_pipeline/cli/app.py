@@ -4,14 +4,13 @@ no-op fast path has declined the command."""
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import sys
 import threading
 import traceback
 from contextlib import contextmanager
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from sfx_pipeline import __version__
 from sfx_pipeline.cli import options
@@ -40,13 +39,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem:
         args.command_parser.error(problem)
     out = Output(json_mode=args.json, quiet=args.quiet, verbose=args.verbose, color=args.color)
+    return run_guarded(out, lambda: int(args.command.run(args, out)))
+
+
+def run_guarded(out: Output, body: Callable[[], int]) -> int:
+    """Run a command's body as every command runs: SIGTERM unwinds it, and what it raises
+    becomes a message and an exit status (cli/delta.py runs a patched build this way too)."""
     with _sigterm_unwinds():
-        return _run(args, out)
+        return _run(body, out)
 
 
-def _run(args: argparse.Namespace, out: Output) -> int:
+def _run(body: Callable[[], int], out: Output) -> int:
     try:
-        code: int = args.command.run(args, out)
+        code = body()
         out.flush()  # a closed pipe shows here, not at exit where nothing can catch it
         return code
     except UserError as exc:

@@ -30,8 +30,9 @@ from __future__ import annotations
 import bisect
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sfx_pipeline import lock as lock_mod
 from sfx_pipeline import scan
@@ -40,9 +41,13 @@ from sfx_pipeline.journal import NAME as JOURNAL_NAME
 from sfx_pipeline.links import is_link_at
 from sfx_pipeline.names import LOCK_NAME, STATE_DIR
 from sfx_pipeline.paths import fold
-from sfx_pipeline.project import Project
-from sfx_pipeline.report import QuietReporter
+from sfx_pipeline.project import Project, Survey
+from sfx_pipeline.report import QuietReporter, Reporter
 from sfx_pipeline.states import Status
+
+if TYPE_CHECKING:
+    from sfx_pipeline.descriptor import Parsed
+    from sfx_pipeline.observed import Stat
 
 # More changed descriptors than this (or than a quarter of the project) plan in full: the
 # full path then reads them all anyway, and leaves its memos up to date.
@@ -53,22 +58,44 @@ class Decline(Exception):
     """Not sure of the answer: the full path plans."""
 
 
+@dataclass
+class Part:
+    """The changed descriptors, parsed, and the outputs their plan covers."""
+
+    what: noop.Changed
+    details: dict[str, Any]  # the snapshot's (noop.DETAILS)
+    owners: list[str]  # the descriptor of each item of the details' lists
+    project: Project  # with memos that are neither read nor written
+    parsed: Parsed
+    claimed: set[str]  # the outputs they claim now
+    outputs: set[str]  # ... and those they claimed before
+
+
 def answer(what: noop.Changed) -> int | None:
     """Print what the request prints after the changed descriptors; None when the full path
-    must run instead."""
-    snap, request = what.snap, what.request
-    if len(what.changed) > min(MAX_CHANGED, max(16, len(snap["descriptors"]) // 4)):
-        return None
-    if request["command"] == "build" and not request.get("dry_run") and snap["build"] is None:
-        return None  # a build with work to do: it plans in full anyway
+    must run instead. (A build with something to build is delta_build.py's.)"""
     try:
-        patched = _patch(what.root, snap, what.changed, what.started_ns)
+        reporter = QuietReporter()
+        part = prepare(what, reporter)
+        survey = plan(part, lock_part(part))
+        if reporter.lines:
+            raise Decline("planning had something to say, which a replay would not print")
+        patched = patch(part, survey, survey.lock)
     except (Decline, *noop.DAMAGED):
         return None  # (a damaged snapshot or lock entry: the full path says what is wrong)
-    return noop.replay(what.root, patched, request, what.started)
+    return noop.replay(what.root, patched, what.request, what.started)
 
 
-def _patch(root: str, snap: dict[str, Any], changed: dict[str, list[int] | None], started_ns: int) -> dict[str, Any]:
+def builds(what: noop.Changed) -> bool:
+    """Is the request a build that may make sounds (delta_build.py), not a dry run?"""
+    return bool(what.request["command"] == "build" and not what.request.get("dry_run"))
+
+
+def prepare(what: noop.Changed, reporter: Reporter) -> Part:
+    """Parse the changed descriptors; Decline whatever a patch cannot vouch for."""
+    root, snap, changed = what.root, what.snap, what.changed
+    if len(changed) > min(MAX_CHANGED, max(16, len(snap["descriptors"]) // 4)):
+        raise Decline("many descriptors changed: a whole plan reads them all anyway")
     details = noop.details_of(root, snap)
     owners: list[str] | None = details.get("owners")
     if owners is None or details["problems"] or snap["status"]["counts"][Status.ERROR]:
@@ -79,7 +106,6 @@ def _patch(root: str, snap: dict[str, Any], changed: dict[str, list[int] | None]
         raise Decline("the state folder is a link: the full path warns that it writes nothing there")
     if len(details["fresh"]) > 2 * len(owners) + MAX_CHANGED:
         raise Decline("rows left by earlier patches pile up: start afresh")
-    reporter = QuietReporter()
     project = Project(Path(root), reporter, memos=False)
     present = [os.path.join(root, *shown.split("/")) for shown, st in changed.items() if st is not None]
     parsed = scan.load_some(project.config, present)
@@ -90,19 +116,32 @@ def _patch(root: str, snap: dict[str, Any], changed: dict[str, list[int] | None]
         raise Decline("a changed descriptor has errors, or changed again while it was read")
     claimed = {spec.output_path for spec in parsed.specs}
     outputs = _affected(snap, details, owners, changed, claimed)
-    lock = _lock_part(root, snap, outputs)
-    survey = project.survey_part(parsed, lock, outputs)
-    if survey.problems or project.consulted or not _same_backends(snap, project):
+    return Part(what, details, owners, project, parsed, claimed, outputs)
+
+
+def plan(part: Part, lock: lock_mod.Lock) -> Survey:
+    """The plan of the changed descriptors, with `lock`'s entries at `part.outputs`."""
+    survey = part.project.survey_part(part.parsed, lock, part.outputs)
+    if survey.problems or part.project.consulted or not _same_backends(part.what.snap, part.project):
         raise Decline("errors, a render held in the cache, or a backend the plan did not make")
-    new = snapshot.items(project, survey, details["fresh"])
-    if reporter.lines:
-        raise Decline("planning had something to say, which a replay would not print")
+    auto = part.project.generators.auto_choices()
+    if sorted([model, name] for model, name in auto.items()) != part.what.snap["auto"]:
+        raise Decline("`auto` resolved other models than the whole plan did: its note would differ")
+    return survey
+
+
+def patch(part: Part, survey: Survey, lock: lock_mod.Lock, lock_file: tuple[Stat, str] | None = None) -> dict[str, Any]:
+    """Write the snapshot with the changed descriptors' items swapped for `survey`'s, whose
+    lock entries at `part.outputs` are `lock`'s; `lock_file`: the (stat, digest) of a lock
+    just written. The new snapshot's core."""
+    details = part.details
+    new = snapshot.items(part.project, survey, details["fresh"])
     if details["build"] is None:
         new["build"] = None  # something else in the project is to build
-    merged = _merged(details, owners, new, changed, claimed)
-    core = dict(snap, **snapshot.summaries(merged), made="delta")
-    _record_inputs(core, project, parsed, changed, lock, outputs, started_ns)
-    snapshot.write(project.config.state_dir, core, merged)
+    merged = _merged(details, part.owners, new, part.what.changed, part.claimed)
+    core = dict(part.what.snap, **snapshot.summaries(merged), made="delta")
+    _record_inputs(core, part, lock, lock_file)
+    snapshot.write(part.project.config.state_dir, core, merged)
     return core
 
 
@@ -110,7 +149,7 @@ def _stat(st: os.stat_result) -> list[int]:
     return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
-def _output(details: dict[str, Any], i: int) -> str:
+def output_at(details: dict[str, Any], i: int) -> str:
     """The output of the i-th action of the details' lists."""
     return _output_of(details["fresh"], details["status"][i])
 
@@ -124,9 +163,9 @@ def _affected(snap: dict[str, Any], details: dict[str, Any], owners: list[str], 
     """The outputs to plan again: those the changed descriptors claimed before and claim now.
     Declines where another descriptor claims one of them, or an output of the snapshot is
     spelled in other case (the full path then names the collision, or the spelling wins)."""
-    before = {_output(details, i) for i, owner in enumerate(owners) if owner in changed}
+    before = {output_at(details, i) for i, owner in enumerate(owners) if owner in changed}
     if claimed - before:  # an output new to these descriptors (an edit rarely makes one)
-        others = {fold(_output(details, i)) for i, owner in enumerate(owners) if owner and owner not in changed}
+        others = {fold(output_at(details, i)) for i, owner in enumerate(owners) if owner and owner not in changed}
         spelled = {fold(path): path for path in snap["files"]}
         for output in claimed - before:
             if fold(output) in others or spelled.get(fold(output), output) != output:
@@ -134,12 +173,14 @@ def _affected(snap: dict[str, Any], details: dict[str, Any], owners: list[str], 
     return before | claimed
 
 
-def _lock_part(root: str, snap: dict[str, Any], outputs: set[str]) -> lock_mod.Lock:
-    """The lock's entries at these outputs, read from its text. The lock is as the snapshot
-    found it (its stat, or its bytes when racy, were checked), and `files` lists every path
-    it has: a path among them but not `unlocked` must be found once, at an entry's place."""
+def lock_part(part: Part) -> lock_mod.Lock:
+    """The lock's entries at the part's outputs, read from its text. The lock is as the
+    snapshot found it (its stat, or its bytes when racy, were checked), and `files` lists
+    every path it has: a path among them but not `unlocked` must be found once, at an
+    entry's place."""
+    root, snap = part.what.root, part.what.snap
     unlocked = set(snap["unlocked"])
-    listed = sorted(o for o in outputs if o in snap["files"] and o not in unlocked)
+    listed = sorted(o for o in part.outputs if o in snap["files"] and o not in unlocked)
     lock = lock_mod.Lock()
     if not listed:
         return lock
@@ -169,29 +210,39 @@ def _same_backends(snap: dict[str, Any], project: Project) -> bool:
 def _merged(details: dict[str, Any], owners: list[str], new: dict[str, Any], changed: dict[str, Any],
             claimed: set[str]) -> dict[str, Any]:
     """The details with the changed descriptors' items (and those of orphans they claim now)
-    swapped for the new plan's. The lists run: each descriptor's actions in the order the
-    walk finds the descriptors (sorted paths), then orphans sorted by path (plan.plan)."""
+    swapped for the new plan's."""
     keys = ["owners", "status", "status_lines", "dry_run"] + (["build"] if new["build"] is not None else [])
-    kept = [i for i, owner in enumerate(owners)
-            if not (owner in changed or not owner and _output(details, i) in claimed)]
-    old = {key: [details[key][i] for i in kept] for key in keys}
-    lists = {key: [item for item, owner in zip(old[key], old["owners"]) if owner] for key in keys}
-    orphans = {key: [item for item, owner in zip(old[key], old["owners"]) if not owner] for key in keys}
-    order = [_walk_order(owner) for owner in lists["owners"]]
-    for start, stop in _groups(new["owners"]):
-        at = bisect.bisect_left(order, _walk_order(new["owners"][start]))
-        for key in keys:
-            lists[key][at:at] = new[key][start:stop]
-        order[at:at] = [_walk_order(new["owners"][start])] * (stop - start)
-    rest = [i for i, owner in enumerate(new["owners"]) if not owner]
-    for key in keys:
-        orphans[key] += [new[key][i] for i in rest]
+    kept = kept_items(details, owners, changed, claimed)
     fresh = details["fresh"]
-    by_path = sorted(range(len(orphans["owners"])), key=lambda i: _output_of(fresh, orphans["status"][i]))
+    order = spliced([owners[i] for i in kept], [output_at(details, i) for i in kept], new["owners"],
+                    [_output_of(fresh, item) for item in new["status"]])
     merged = dict(details, problems=[], build=None)
     for key in keys:
-        merged[key] = lists[key] + [orphans[key][i] for i in by_path]
+        merged[key] = [new[key][i] if is_new else details[key][kept[i]] for is_new, i in order]
     return merged
+
+
+def kept_items(details: dict[str, Any], owners: list[str], changed: dict[str, Any], claimed: set[str]) -> list[int]:
+    """The items of the details' lists a patch keeps: those of unchanged descriptors, and
+    the orphans no changed descriptor claims now."""
+    return [i for i, owner in enumerate(owners) if not (owner in changed or not owner and output_at(details, i) in claimed)]
+
+
+def spliced(old_owners: list[str], old_outputs: list[str], new_owners: list[str],
+            new_outputs: list[str]) -> list[tuple[bool, int]]:
+    """Where the new plan's items go among the kept ones: (is it new, its index), in the order
+    of a whole plan's actions (plan.plan): each descriptor's in the order the walk finds the
+    descriptors (sorted paths), then the orphans (owner "") sorted by path."""
+    owned = [(False, i) for i, owner in enumerate(old_owners) if owner]
+    order = [_walk_order(old_owners[i]) for _, i in owned]
+    for start, stop in _groups(new_owners):
+        at = bisect.bisect_left(order, _walk_order(new_owners[start]))
+        owned[at:at] = [(True, i) for i in range(start, stop)]
+        order[at:at] = [_walk_order(new_owners[start])] * (stop - start)
+    orphans = [(False, i) for i, owner in enumerate(old_owners) if not owner]
+    orphans += [(True, i) for i, owner in enumerate(new_owners) if not owner]
+    orphans.sort(key=lambda item: new_outputs[item[1]] if item[0] else old_outputs[item[1]])
+    return owned + orphans
 
 
 def _walk_order(shown: str) -> str:
@@ -212,30 +263,32 @@ def _groups(owners: list[str]) -> list[tuple[int, int]]:
     return runs
 
 
-def _record_inputs(core: dict[str, Any], project: Project, parsed: Any, changed: dict[str, list[int] | None],
-                   lock: lock_mod.Lock, outputs: set[str], started_ns: int) -> None:
+def _record_inputs(core: dict[str, Any], part: Part, lock: lock_mod.Lock, lock_file: tuple[Stat, str] | None) -> None:
     """What the patched plan was made from: the snapshot's inputs, with the changed
-    descriptors and the outputs planned again as they were read now (racy ones by digest)."""
-    racy_after = started_ns - noop.RACY_NS
+    descriptors, the outputs planned again and a lock just written as they are now (racy
+    ones by digest)."""
+    racy_after = part.what.started_ns - noop.RACY_NS
     descriptors, racy, files = dict(core["descriptors"]), dict(core["racy"]), dict(core["files"])
-    unlocked = set(core["unlocked"]) - outputs
-    for shown, st in changed.items():
+    unlocked = set(core["unlocked"]) - part.outputs
+    for shown, st in part.what.changed.items():
         racy.pop(shown, None)
         descriptors.pop(shown, None)
         if st is not None:
             descriptors[shown] = st
             if st[1] >= racy_after:
-                racy[shown] = parsed.digests[shown]
-    claimed = {spec.output_path for spec in parsed.specs}
-    for output in outputs:
+                racy[shown] = part.parsed.digests[shown]
+    observed = part.project.digests.observed
+    for output in part.outputs:
         racy.pop(output, None)
         files.pop(output, None)
-        if output not in claimed and output not in lock.assets:
+        if output not in part.claimed and output not in lock.assets:
             continue  # no sound claims it and no lock lists it: no longer an input
-        seen = project.digests.observed.get(output)
+        seen = observed.get(output)
         files[output] = seen[0] if seen else None
         if seen and seen[0][1] >= racy_after:
             racy[output] = seen[1]
         if output not in lock.assets:
             unlocked.add(output)
-    core.update(descriptors=descriptors, racy=racy, files=files, unlocked=sorted(unlocked), clock=started_ns)
+    if lock_file is not None:  # racy for sure: written just now
+        files[LOCK_NAME], racy[LOCK_NAME] = lock_file
+    core.update(descriptors=descriptors, racy=racy, files=files, unlocked=sorted(unlocked), clock=part.what.started_ns)

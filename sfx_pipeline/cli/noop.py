@@ -324,15 +324,18 @@ def _status(root: str, snap: dict[str, Any], request: dict[str, Any]) -> int:
 
 def _build(root: str, snap: dict[str, Any], key: str, request: dict[str, Any], started: float) -> int:
     build = snap[key]
+    note = snap["auto_note"] if build["produced"] else ""  # what `auto` chose, as a build says it
     if request.get("json"):
         def document(details: dict[str, Any]) -> dict[str, Any]:
             return {"counts": build["counts"], "seconds": _SECONDS, "audio_seconds_generated": 0.0,
                     "assets": _listed(details, key, fresh_result), "problems": details["problems"],
-                    "messages": [], "exit_code": build["exit"]}  # a no-op says nothing while it works
+                    "messages": [note] if note else [], "exit_code": build["exit"]}
 
         _print_json(root, snap, key, document, round(time.perf_counter() - started, 3))
         return int(build["exit"])
     summary = build["head"] + (build["tail"] % (time.perf_counter() - started) if build["tail"] else "")
+    if note:
+        print(note, file=sys.stderr, flush=True)
     print("\n".join([*build["lines"], summary]))
     return int(build["exit"])
 

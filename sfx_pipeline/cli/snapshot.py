@@ -57,9 +57,12 @@ def record(project: Project, survey: Survey, parsed: Parsed, lock_stat: Stat | N
         return
     core, details = _outputs(project, survey)
     core.update(inputs, format=noop.FORMAT, root=str(project.root), context=noop.context(),
-                # what delta.py needs to patch this plan: the backends it made, and the
-                # outputs among `files` that the lock does not list
+                # what delta.py needs to patch this plan: the backends it made (and what
+                # `auto` chose, which a build's note names), and the outputs among `files`
+                # that the lock does not list
                 loaded=sorted([name, model] for name, model in project.generators.loaded_names()),
+                auto=sorted([model, name] for model, name in project.generators.auto_choices().items()),
+                auto_note=project.generators.auto_note(),  # what a build that makes sounds says of them
                 unlocked=sorted(set(inputs["files"]) - set(survey.lock.assets)), made="plan")
     write(project.config.state_dir, core, details)
 
@@ -292,9 +295,11 @@ def _summary(results: list[Any], fresh: list[list[Any]], problems: list[Problem]
     lines += [str(render.problem_line(p)) for p in problems]
     counts = counts_of(outcomes, placeholders, len(problems))
     exit_code = Report(problems=problems, left_behind=left_behind).exit_code  # (no-ops and dry runs fail nothing)
+    produced = sum(outcomes[outcome] for outcome in (Outcome.GENERATED, Outcome.CACHED, Outcome.WOULD_BUILD))
     return {"counts": counts, "exit": exit_code, "lines": lines,
             "head": render.summary_head(counts, outcomes[Outcome.WOULD_BUILD], dry_run),
-            "tail": "" if dry_run else render.SECONDS}
+            "tail": "" if dry_run else render.SECONDS,
+            "produced": produced > 0}  # (render.produced: then the build names what `auto` chose)
 
 
 T = TypeVar("T")

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from sfx_pipeline.cli.command import Command
 from sfx_pipeline.cli.context import open_project
 from sfx_pipeline.cli.exits import Exit
 from sfx_pipeline.cli.output import Output
+
+if TYPE_CHECKING:
+    from sfx_pipeline.build import Report
+    from sfx_pipeline.project import Project
 
 
 def _arguments(p: argparse.ArgumentParser) -> None:
@@ -17,16 +22,22 @@ def _arguments(p: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace, out: Output) -> int:
     from sfx_pipeline.build import Options, build
-    from sfx_pipeline.cli import render
 
     project = open_project(args, out)
     report = build(project, Options(dry_run=args.dry_run, force=args.force, prune=args.prune, only=args.only))
+    return emit(project, report, args.dry_run, out)
+
+
+def emit(project: Project, report: Report, dry_run: bool, out: Output) -> int:
+    """Print what a build did (cli/delta.py prints a patched build's report this way too)."""
+    from sfx_pipeline.cli import render
+
     if render.produced(report):  # only then does it matter what auto chose
         note = project.generators.auto_note(full=out.verbose)
         if note:
             out.message(note)
     out.emit(render.build_json(report, out.reporter),
-             render.build(report, args.dry_run, out.paint, out.verbose))
+             render.build(report, dry_run, out.paint, out.verbose))
     return report.exit_code
 
 

@@ -1,0 +1,124 @@
+"""A `build` after a few descriptors changed, when the rest of the project has nothing to build.
+
+The snapshot says whether a build would change nothing else (its `build` answer), and
+delta.py plans the changed descriptors. What they need is then built by the Builder every
+build runs, given their actions and the whole lock, which it writes as any build does:
+installs, journal, lock flushes, and a folder of outputs left as a whole build leaves it.
+Two things differ from a build that plans the whole project:
+
+- The lock is read whole but encoded again only where it changes: each entry's text is
+  taken from the file (lock.keep_texts, only when the file is laid out exactly as this
+  version writes it), so writing it costs what changed, not 5,000 entries in Python.
+- The report lists every asset, as a whole build's does, in the same order: the
+  snapshot's results for the rest of the project, in their places, and the Builder's for
+  the changed descriptors (what it settled among them; then what it built, last).
+
+Temp files that a killed build left beside other outputs are swept by the next build that
+plans the whole project, not by this one. Anything it cannot vouch for before it writes
+(another build that ran since the snapshot was read, a lock laid out otherwise) sends the
+command down the full path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sfx_pipeline import lock as lock_mod
+from sfx_pipeline.build import Builder, Options, Report, Result, changes_nothing, holding_build_lock
+from sfx_pipeline.cli import delta, noop
+from sfx_pipeline.cli.output import Output
+from sfx_pipeline.hashing import digest
+from sfx_pipeline.journal import NAME as JOURNAL_NAME
+from sfx_pipeline.names import LOCK_NAME
+from sfx_pipeline.observed import stat_of
+from sfx_pipeline.project import Survey
+from sfx_pipeline.states import Outcome, Status
+
+
+def answer(what: noop.Changed) -> int | None:
+    """Build the changed descriptors and print the whole project's report; None when the full
+    path must run instead (decided before anything is written)."""
+    if what.snap["build"] is None:
+        return None  # something else in the project is to build: it plans in full anyway
+    out = Output(json_mode=bool(what.request.get("json")))
+    try:
+        part = delta.prepare(what, out.reporter)
+        survey = delta.plan(part, delta.lock_part(part))
+        if changes_nothing(survey):  # an edit that changes no key: the patched answer is the build's
+            return noop.replay(what.root, delta.patch(part, survey, survey.lock), what.request, what.started)
+    except (delta.Decline, *noop.DAMAGED):
+        return None
+    from sfx_pipeline.cli.app import run_guarded
+    from sfx_pipeline.cli.commands.build import emit
+
+    declined = False
+
+    def body() -> int:
+        nonlocal declined
+        with holding_build_lock(part.project):
+            try:
+                lock = _whole_lock(part)
+            except (delta.Decline, *noop.DAMAGED):
+                declined = True
+                return 0
+            builder = Builder(part.project, Survey(survey.actions, lock, []), Options())
+            builder.run()
+            _leave_snapshot(part, builder)
+        return emit(part.project, _report(part, survey, builder), False, out)
+
+    code = run_guarded(out, body)
+    return None if declined else code
+
+
+def _whole_lock(part: delta.Part) -> lock_mod.Lock:
+    """The lock, as the snapshot found it (no build wrote it since), with each entry's text
+    kept from the file; Decline otherwise. Called holding the build lock."""
+    config = part.project.config
+    recorded = part.what.snap["files"].get(LOCK_NAME)
+    if recorded is None or stat_of(str(config.lock_path)) != recorded:
+        raise delta.Decline("another build wrote the lock since the snapshot was read")
+    if stat_of(str(config.state_dir / JOURNAL_NAME)) is not None:
+        raise delta.Decline("a build was killed since: its journal is folded in by a whole plan")
+    raw = config.lock_path.read_bytes()
+    lock = lock_mod.load(config.lock_path)
+    if lock.source_digest != digest(raw) or not lock_mod.keep_texts(lock, raw.decode("utf-8")):
+        raise delta.Decline("the lock is not laid out as this version writes it")
+    return lock
+
+
+def _leave_snapshot(part: delta.Part, builder: Builder) -> None:
+    """Plan the changed descriptors again, as the build left them, and patch the snapshot, so
+    the next run replays; when that plan cannot be vouched for, leave no snapshot."""
+    config = part.project.config
+    after = lock_mod.Lock({o: builder.lock.assets[o] for o in part.outputs if o in builder.lock.assets})
+    try:
+        lock_stat = stat_of(str(config.lock_path))  # before reading, as for every input
+        lock_file = None if lock_stat is None else (lock_stat, digest(config.lock_path.read_bytes()))
+        delta.patch(part, delta.plan(part, after), after, lock_file)
+    except (delta.Decline, *noop.DAMAGED):
+        (config.state_dir / noop.SNAPSHOT).unlink(missing_ok=True)
+
+
+def _report(part: delta.Part, survey: Survey, builder: Builder) -> Report:
+    """The report a build of the whole project gives: the snapshot's results for what did not
+    change, the Builder's settled results in their places, then what it built."""
+    details, owners, made = part.details, part.owners, builder.report
+    kept = delta.kept_items(details, owners, part.what.changed, part.claimed)
+    settled = made.results[:builder.settled]
+    owner_of = {a.output: a.target.spec.descriptor if a.target else "" for a in survey.actions}
+    order = delta.spliced([owners[i] for i in kept], [delta.output_at(details, i) for i in kept],
+                          [owner_of[r.output] for r in settled], [r.output for r in settled])
+    fresh = details["fresh"]
+    results = [settled[i] if is_new else _result(fresh, details["build"][kept[i]]) for is_new, i in order]
+    statuses = [details["status"][i] for i in kept]
+    left = sum(1 for item in statuses if type(item) is not int and item["status"] in (Status.MODIFIED, Status.ORPHAN))
+    return Report(results=results + made.results[builder.settled:], problems=[], seconds=made.seconds,
+                  audio_seconds=made.audio_seconds, generate_seconds=made.generate_seconds,
+                  left_behind=left + made.left_behind)
+
+
+def _result(fresh: list[list[Any]], item: Any) -> Result:
+    """A result the snapshot keeps (noop.fresh_result for a row), as the Builder made it."""
+    doc = noop.fresh_result(fresh[item]) if type(item) is int else item
+    return Result(output=doc["output"], outcome=Outcome(doc["outcome"]), reasons=tuple(doc["reasons"]),
+                  name=doc["name"], backend=doc["backend"], placeholder=doc["placeholder"], message=doc["message"])
