@@ -32,7 +32,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from sfx_pipeline import lock as lock_mod
 from sfx_pipeline import scan
@@ -185,19 +185,19 @@ def lock_part(part: Part) -> lock_mod.Lock:
     if not listed:
         return lock
     with open(os.path.join(root, LOCK_NAME), "rb") as stream:
-        text = stream.read().decode("utf-8")
+        raw = stream.read()  # searched as bytes: decoding a lock of 20,000 sounds costs more than the search
     for output in listed:
-        head = f"\n    {json.dumps(output, ensure_ascii=False)}: {{"
-        at = text.find(head)
-        end = text.find(_ENTRY_END, at + len(head))
-        if at < 0 or end < 0 or text.find(head, at + 1) >= 0:
+        head = f"\n    {json.dumps(output, ensure_ascii=False)}: {{".encode()
+        at = raw.find(head)
+        end = raw.find(_ENTRY_END, at + len(head))
+        if at < 0 or end < 0 or raw.find(head, at + 1) >= 0:
             raise Decline(f"{output} is not where a lock written one field a line has it")
-        path, entry = lock_mod.checked_entry(output, json.loads(text[at + len(head) - 1:end + len(_ENTRY_END)]))
+        path, entry = lock_mod.checked_entry(output, json.loads(raw[at + len(head) - 1:end + len(_ENTRY_END)]))
         lock.assets[path] = entry
     return lock
 
 
-_ENTRY_END = "\n    }"  # an entry closes at its key's indent; anything nested in it is further in
+_ENTRY_END = b"\n    }"  # an entry closes at its key's indent; anything nested in it is further in
 
 
 def _same_backends(snap: dict[str, Any], project: Project) -> bool:
@@ -214,8 +214,8 @@ def _merged(details: dict[str, Any], owners: list[str], new: dict[str, Any], cha
     keys = ["owners", "status", "status_lines", "dry_run"] + (["build"] if new["build"] is not None else [])
     kept = kept_items(details, owners, changed, claimed)
     fresh = details["fresh"]
-    order = spliced([owners[i] for i in kept], [output_at(details, i) for i in kept], new["owners"],
-                    [_output_of(fresh, item) for item in new["status"]])
+    order = spliced([owners[i] for i in kept], lambda i: output_at(details, kept[i]), new["owners"],
+                    lambda i: _output_of(fresh, new["status"][i]))
     merged = dict(details, problems=[], build=None)
     for key in keys:
         merged[key] = [new[key][i] if is_new else details[key][kept[i]] for is_new, i in order]
@@ -228,11 +228,12 @@ def kept_items(details: dict[str, Any], owners: list[str], changed: dict[str, An
     return [i for i, owner in enumerate(owners) if not (owner in changed or not owner and output_at(details, i) in claimed)]
 
 
-def spliced(old_owners: list[str], old_outputs: list[str], new_owners: list[str],
-            new_outputs: list[str]) -> list[tuple[bool, int]]:
+def spliced(old_owners: list[str], old_output: Callable[[int], str], new_owners: list[str],
+            new_output: Callable[[int], str]) -> list[tuple[bool, int]]:
     """Where the new plan's items go among the kept ones: (is it new, its index), in the order
     of a whole plan's actions (plan.plan): each descriptor's in the order the walk finds the
-    descriptors (sorted paths), then the orphans (owner "") sorted by path."""
+    descriptors (sorted paths), then the orphans (owner "") sorted by path (the output of
+    the i-th old or new item; asked of orphans only)."""
     owned = [(False, i) for i, owner in enumerate(old_owners) if owner]
     order = [_walk_order(old_owners[i]) for _, i in owned]
     for start, stop in _groups(new_owners):
@@ -241,7 +242,7 @@ def spliced(old_owners: list[str], old_outputs: list[str], new_owners: list[str]
         order[at:at] = [_walk_order(new_owners[start])] * (stop - start)
     orphans = [(False, i) for i, owner in enumerate(old_owners) if not owner]
     orphans += [(True, i) for i, owner in enumerate(new_owners) if not owner]
-    orphans.sort(key=lambda item: new_outputs[item[1]] if item[0] else old_outputs[item[1]])
+    orphans.sort(key=lambda item: new_output(item[1]) if item[0] else old_output(item[1]))
     return owned + orphans
 
 

@@ -106,8 +106,8 @@ def _report(part: delta.Part, survey: Survey, builder: Builder) -> Report:
     kept = delta.kept_items(details, owners, part.what.changed, part.claimed)
     settled = made.results[:builder.settled]
     owner_of = {a.output: a.target.spec.descriptor if a.target else "" for a in survey.actions}
-    order = delta.spliced([owners[i] for i in kept], [delta.output_at(details, i) for i in kept],
-                          [owner_of[r.output] for r in settled], [r.output for r in settled])
+    order = delta.spliced([owners[i] for i in kept], lambda i: delta.output_at(details, kept[i]),
+                          [owner_of[r.output] for r in settled], lambda i: settled[i].output)
     fresh = details["fresh"]
     results = [settled[i] if is_new else _result(fresh, details["build"][kept[i]]) for is_new, i in order]
     statuses = [details["status"][i] for i in kept]

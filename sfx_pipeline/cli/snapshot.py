@@ -264,10 +264,11 @@ def summaries(details: dict[str, Any]) -> dict[str, Any]:
     (so a patched list gives the same summary as a plan of the whole project would):
     counts, exit status, the lines other than fresh ones, and the summary line."""
     fresh = details["fresh"]
-    statuses = [Status.FRESH.value if type(item) is int else item["status"] for item in details["status"]]
+    fresh_status = Status.FRESH.value  # (an enum member's value costs a lookup each time)
+    statuses = [fresh_status if type(item) is int else item["status"] for item in details["status"]]
     counts = summary_of(statuses)
     lines = [line if type(line) is str else noop.fresh_line(fresh[line])
-             for line, status in zip(details["status_lines"], statuses) if status != Status.FRESH]
+             for line, status in zip(details["status_lines"], statuses) if status != fresh_status]
     core: dict[str, Any] = {"status": {"counts": counts, "exit": int(for_counts(counts)),
                                        "summary": render.counts_line(counts), "lines": lines}}
     problems = [Problem(**p) for p in details["problems"]]
@@ -281,12 +282,12 @@ def _summary(results: list[Any], fresh: list[list[Any]], problems: list[Problem]
              key: str) -> dict[str, Any]:
     dry_run = key == "dry_run"
     outcomes: Counter[str] = Counter()
-    placeholders = 0
     lines: list[str] = []
+    rows = [item for item in results if type(item) is int]  # each a fresh result (noop.fresh_result)
+    outcomes[Outcome.FRESH] = len(rows)
+    placeholders = sum(1 for row in rows if fresh[row][4])
     for item in results:
-        if type(item) is int:  # the row's document, noop.fresh_result: fresh, its placeholder flag
-            outcomes[Outcome.FRESH] += 1
-            placeholders += bool(fresh[item][4])
+        if type(item) is int:
             continue
         outcomes[item["outcome"]] += 1
         placeholders += bool(item["placeholder"]) and item["outcome"] != Outcome.ORPHAN
