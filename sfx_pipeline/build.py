@@ -14,7 +14,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 from sfx_pipeline import lock as lock_mod
 from sfx_pipeline.atomic import write_atomic
@@ -187,8 +187,12 @@ def _guard_path(config: ProjectConfig) -> Path:
 
 
 class Builder:
-    def __init__(self, project: Project, survey: Survey, options: Options) -> None:
+    def __init__(self, project: Project, survey: Survey, options: Options,
+                 write_lock: Callable[[Path, lock_mod.Lock], None] = lock_mod.save) -> None:
+        """`write_lock`: how the lock is written (cli/delta_build.py gives the Builder only the
+        entries it plans and writes them into the file's text among the others)."""
         self.project = project
+        self.write_lock = write_lock
         self.survey = survey
         self.options = options
         self.lock = lock_mod.Lock(dict(survey.lock.assets), dict(survey.lock.reproducibility))
@@ -410,7 +414,7 @@ class Builder:
             self.lock.assets = dict(sorted(self.lock.assets.items()))
             try:
                 self.changed = True
-                lock_mod.save(self.project.config.lock_path, self.lock)
+                self.write_lock(self.project.config.lock_path, self.lock)
             except OSError as exc:  # a full disk, a file size limit: the build goes on
                 if force:
                     self.report.problems.append(Problem(

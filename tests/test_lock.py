@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import time
@@ -14,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sfx_pipeline.errors import UserError
-from sfx_pipeline.lock import FORMAT, Lock, LockEntry, keep_texts, load, save
+from sfx_pipeline.lock import FORMAT, Lock, LockEntry, load, save, spliced
 
 
 def entry(name: str, **changes: object) -> LockEntry:
@@ -267,39 +266,56 @@ def test_an_entry_replaced_in_a_lock_is_written_anew_and_the_others_as_before() 
     assert '"seed": 99' in again.to_json() and lock.to_json() == first
 
 
-def _fresh_copy(lock: Lock) -> Lock:
-    """The same lock made of new entry objects, as a new process reads it: no text kept yet."""
-    return Lock({path: dataclasses.replace(e) for path, e in lock.assets.items()}, dict(lock.reproducibility))
+def _lock_of(assets: dict[str, tuple[dict[str, object], bool]], reproducibility: dict[str, str]) -> Lock:
+    return Lock({path: entry(f"s{i}", batch=batch, accepted=accepted)
+                 for i, (path, (batch, accepted)) in enumerate(assets.items())}, reproducibility)
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.dictionaries(st.text(min_size=1, max_size=12), st.tuples(
-    st.dictionaries(st.text(max_size=6), _json_values, max_size=3), st.booleans()), min_size=1, max_size=5),
-    st.dictionaries(st.text(max_size=8), st.text(max_size=8), max_size=3), st.integers(0, 4))
-def test_texts_kept_from_the_file_write_what_the_stdlib_writes(
-        assets: dict[str, tuple[dict[str, object], bool]], reproducibility: dict[str, str], changed: int) -> None:
-    """A one-shot build takes each entry's text from the lock it read (cli/delta_build.py):
-    the lock it writes after changing one entry is still the stdlib's text of the document."""
-    written = Lock({path: entry(f"s{i}", batch=batch, accepted=accepted)
-                    for i, (path, (batch, accepted)) in enumerate(assets.items())}, reproducibility)
-    text = _stdlib_text(written)
-    read = _fresh_copy(written)
-    assert keep_texts(read, text)
-    assert read.to_json() == text
-    path = sorted(read.assets)[changed % len(read.assets)]
-    read.assets[path] = entry("changed", seed=99)
-    assert read.to_json() == _stdlib_text(read)
+_assets = st.dictionaries(st.text(min_size=1, max_size=12), st.tuples(
+    st.dictionaries(st.text(max_size=6), _json_values, max_size=3), st.booleans()), max_size=6)
 
 
-@pytest.mark.parametrize("layout", ["compact", "crlf", "indent 4", "unsorted"])
-def test_texts_are_kept_only_from_a_lock_laid_out_as_this_version_writes_it(layout: str) -> None:
-    lock = _fresh_copy(sample_lock())
-    doc = json.loads(sample_lock().to_json())
+@settings(max_examples=200, deadline=None)
+@given(_assets, _assets, st.sets(st.integers(0, 11)), st.dictionaries(st.text(max_size=8), st.text(max_size=8),
+                                                                        max_size=2))
+def test_a_spliced_lock_is_what_the_stdlib_writes_for_the_whole_document(
+        before: dict[str, tuple[dict[str, object], bool]], added: dict[str, tuple[dict[str, object], bool]],
+        dropped: set[int], promises: dict[str, str]) -> None:
+    """A build after a few edits splices its entries into the lock's text (cli/delta_build.py):
+    rewritten, added and dropped entries, first, last and next to each other, any paths and
+    nested values, new reproducibility promises; the result must be the stdlib's text of the
+    whole new lock, or None where that cannot be spliced (no entry before or after)."""
+    old = _lock_of(before, {"procedural": "bit-exact"})
+    new = old.copy()
+    paths = sorted(old.assets)
+    touched = {paths[i] for i in dropped if i < len(paths)}
+    for path in touched:
+        del new.assets[path]
+    for path, (batch, accepted) in added.items():
+        new.assets[path] = entry("new", batch=batch, accepted=accepted, seed=5)
+        touched.add(path)
+    new.reproducibility = {**new.reproducibility, **promises}
+    planned = Lock({path: new.assets[path] for path in touched if path in new.assets}, new.reproducibility)
+    text = _stdlib_text(old).encode()
+    result = spliced(text, planned, touched, paths)
+    if not old.assets or not new.assets:
+        assert result is None  # an empty asset list is written otherwise
+    else:
+        assert result == _stdlib_text(new).encode()
+
+
+@pytest.mark.parametrize("layout", ["compact", "crlf", "indent 4", "entry missing", "nested at an entry's indent"])
+def test_only_a_lock_laid_out_as_this_version_writes_it_is_spliced(layout: str) -> None:
+    lock = sample_lock()
+    doc = json.loads(lock.to_json())
     text = {"compact": json.dumps(doc, sort_keys=True, ensure_ascii=False),
-            "crlf": sample_lock().to_json().replace("\n", "\r\n"),
+            "crlf": lock.to_json().replace("\n", "\r\n"),
             "indent 4": json.dumps(doc, indent=4, sort_keys=True, ensure_ascii=False) + "\n",
-            "unsorted": json.dumps({**doc, "assets": dict(reversed(doc["assets"].items()))}, indent=2,
-                                   ensure_ascii=False) + "\n"}[layout]
-    assert text != sample_lock().to_json()
-    assert not keep_texts(lock, text)
-    assert lock.to_json() == sample_lock().to_json()  # encoded as ever: nothing of that text kept
+            "entry missing": lock.to_json(),
+            # a hand edit that JSON still reads: a nested object moved out to an entry's indent
+            "nested at an entry's indent": lock.to_json().replace('\n        "index": 1', '\n    "index": 1'),
+            }[layout].encode()
+    listed = sorted(lock.assets) + (["audio/zz.wav"] if layout == "entry missing" else [])
+    changed = {"audio/zz.wav"} if layout == "entry missing" else {"audio/door.wav"}
+    assert spliced(text, Lock({}, lock.reproducibility), changed, listed) is None
+    assert spliced(lock.to_json().encode(), lock, {"audio/door.wav"}, sorted(lock.assets)) == lock.to_json().encode()

@@ -2,13 +2,14 @@
 
 The snapshot says whether a build would change nothing else (its `build` answer), and
 delta.py plans the changed descriptors. What they need is then built by the Builder every
-build runs, given their actions and the whole lock, which it writes as any build does:
-installs, journal, lock flushes, and a folder of outputs left as a whole build leaves it.
-Two things differ from a build that plans the whole project:
+build runs, given their actions and their lock entries: installs, journal and lock
+flushes as in any build. Two things differ from a build that plans the whole project:
 
-- The lock is read whole but encoded again only where it changes: each entry's text is
-  taken from the file (lock.keep_texts, only when the file is laid out exactly as this
-  version writes it), so writing it costs what changed, not 5,000 entries in Python.
+- The lock is written by splicing (lock.spliced): the changed entries are encoded and put
+  in their places in the file's bytes, the others copied as they are, so the file is what
+  a whole build writes without 20,000 entries being parsed and encoded in Python. Only a
+  file laid out as this version writes it is spliced; the splice of nothing must give the
+  file back byte for byte before anything is built.
 - The report lists every asset, as a whole build's does, in the same order: the
   snapshot's results for the rest of the project, in their places, and the Builder's for
   the changed descriptors (what it settled among them; then what it built, last).
@@ -21,9 +22,11 @@ command down the full path.
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable
 
 from sfx_pipeline import lock as lock_mod
+from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.build import Builder, Options, Report, Result, changes_nothing, holding_build_lock
 from sfx_pipeline.cli import delta, noop
 from sfx_pipeline.cli.output import Output
@@ -57,11 +60,11 @@ def answer(what: noop.Changed) -> int | None:
         nonlocal declined
         with holding_build_lock(part.project):
             try:
-                lock = _whole_lock(part)
+                write_lock = _lock_writer(part, survey.lock)
             except (delta.Decline, *noop.DAMAGED):
                 declined = True
                 return 0
-            builder = Builder(part.project, Survey(survey.actions, lock, []), Options())
+            builder = Builder(part.project, survey, Options(), write_lock)
             builder.run()
             _leave_snapshot(part, builder)
         return emit(part.project, _report(part, survey, builder), False, out)
@@ -70,20 +73,34 @@ def answer(what: noop.Changed) -> int | None:
     return None if declined else code
 
 
-def _whole_lock(part: delta.Part) -> lock_mod.Lock:
-    """The lock, as the snapshot found it (no build wrote it since), with each entry's text
-    kept from the file; Decline otherwise. Called holding the build lock."""
-    config = part.project.config
-    recorded = part.what.snap["files"].get(LOCK_NAME)
+def _lock_writer(part: delta.Part, planned: lock_mod.Lock) -> Callable[[Path, lock_mod.Lock], None]:
+    """How the Builder writes the lock: the file as it is now, with the planned outputs'
+    entries spliced in. Checked first, holding the build lock: the file is the one the
+    snapshot vouched for (no build wrote it since), and splicing in the entries as planned
+    gives it back unchanged. `planned` gets the file's reproducibility promises."""
+    config, snap = part.project.config, part.what.snap
+    recorded = snap["files"].get(LOCK_NAME)
     if recorded is None or stat_of(str(config.lock_path)) != recorded:
         raise delta.Decline("another build wrote the lock since the snapshot was read")
     if stat_of(str(config.state_dir / JOURNAL_NAME)) is not None:
         raise delta.Decline("a build was killed since: its journal is folded in by a whole plan")
-    raw = config.lock_path.read_bytes()
-    lock = lock_mod.load(config.lock_path)
-    if lock.source_digest != digest(raw) or not lock_mod.keep_texts(lock, raw.decode("utf-8")):
+    text = config.lock_path.read_bytes()
+    promises = lock_mod.reproducibility_in(text)
+    listed = sorted(set(snap["files"]) - set(snap["unlocked"]))  # every path the lock lists
+    if promises is None:
         raise delta.Decline("the lock is not laid out as this version writes it")
-    return lock
+    planned.reproducibility = promises
+    if lock_mod.spliced(text, planned, part.outputs, listed) != text:
+        raise delta.Decline("the lock is not laid out as this version writes it")
+
+    def write(path: Path, lock: lock_mod.Lock) -> None:
+        data = lock_mod.spliced(text, lock, part.outputs, listed)
+        if data is None:  # (cannot be: the same text spliced before the build)
+            raise OSError(f"{LOCK_NAME} could not be spliced")
+        if data != path.read_bytes():
+            write_atomic(path, data)
+
+    return write
 
 
 def _leave_snapshot(part: delta.Part, builder: Builder) -> None:
