@@ -8,10 +8,14 @@ aim: a no-op within 0.5x of the bare parse. Every figure is the median of --repe
 wall seconds, CPU seconds (user + system, of that process) and its peak memory.
 
 Then `status` right after a build that remade one sound (its files are "racily clean": checked
-by content), and `status` and `build` right after one descriptor changed: the work a change
-costs. Each project is measured 2.5 s after its first build, once no file is racy. Then
-the same at several project sizes, to show the no-op stays linear, and a first build
-of --first procedural sounds on one thread and on all of them.
+by content), and `status`, `build --dry-run --json` and `build` right after one descriptor
+changed: the work a change costs. A one-shot command then plans only the changed descriptor
+and patches the snapshot's answer (cli/delta.py); the same edit is also measured planned in
+full (the snapshot removed first), which is what every edit cost before. A `build` that has
+a sound to make plans in full. Each project is measured 2.5 s after its first build, once
+no file is racy. Then the same at several project sizes, to show the no-op stays linear and
+an edit costs the no-op plus the changed descriptor, and a first build of --first
+procedural sounds on one thread and on all of them.
 
     python bench/noop_build.py [--descriptors 5000] [--sizes 1000,5000,20000,50000] [--repeat 7] [--first 200]
 
@@ -97,14 +101,19 @@ def median_run(argv: list[str], repeat: int) -> Run:
     return Run(*(statistics.median(getattr(r, f) for r in runs) for f in ("wall", "cpu", "peak_mib")))
 
 
-def after_edit(root: Path, argv: list[str], repeat: int) -> Run:
-    """`argv` right after one descriptor changed (a new seed each time), as after a save in
-    the editor: the median of `repeat` runs, each seeing a fresh edit."""
+def after_edit(root: Path, argv: list[str], repeat: int, comment: bool = False, whole: bool = False) -> Run:
+    """`argv` right after one descriptor changed (a new seed each time, or with `comment` a
+    new comment line, which changes no key), as after a save in the editor: the median of
+    `repeat` runs, each seeing a fresh edit. With `whole`, the snapshot is removed first, so
+    the run plans the whole project (its memos still spare it the unchanged files' TOML):
+    what every edit cost before only the changed descriptors were planned."""
     edited = next((root / "sfx").rglob("*.sfx.toml"))
     original = edited.read_text()
     runs = []
     for i in range(repeat + 1):  # the first is a warm-up, as in median_run
-        edited.write_text(re.sub(r"seed = \d+", f"seed = {1000 + i}", original))
+        edited.write_text(original + f"# take {i}\n" if comment else re.sub(r"seed = \d+", f"seed = {1000 + i}", original))
+        if whole:
+            (root / ".sfx-pipeline" / "noop.json").unlink(missing_ok=True)
         runs.append(run_once(argv))
     edited.write_text(original)
     subprocess.run(argv, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # settle again
@@ -184,7 +193,11 @@ def main() -> int:
         rows.append(("no-op `status` right after a build that remade one sound",
                      right_after_a_build(root, cli(root, "status"), args.repeat)))
         rows += [(f"one descriptor edited, then `{' '.join(cmd)}`", after_edit(root, cli(root, *cmd), args.repeat))
-                 for cmd in (("status",), ("build",))]
+                 for cmd in (("status",), ("build", "--dry-run", "--json"), ("build",))]
+        rows += [(f"one descriptor edited, then `{cmd}`, planned in full (no snapshot to patch)",
+                  after_edit(root, cli(root, cmd), args.repeat, whole=True)) for cmd in ("status", "build")]
+        rows.append(("a comment added to one descriptor, then `build` (nothing to build)",
+                     after_edit(root, cli(root, "build"), args.repeat, comment=True)))
         print(f"| {args.descriptors} descriptors | wall s | x bare | cpu s | x bare | peak MiB |")
         print("|---|---|---|---|---|---|")
         for label, r in rows:
@@ -195,15 +208,16 @@ def main() -> int:
         shutil.rmtree(root)
         if args.sizes:
             print("\n| descriptors | no-op status wall s | cpu s | peak MiB | bare parse wall s | cpu s | peak MiB "
-                  "| x bare (cpu) | one edit, status cpu s | x bare (cpu) |")
-            print("|---|---|---|---|---|---|---|---|---|---|")
+                  "| x bare (cpu) | one edit, status cpu s | x bare (cpu) | planned in full cpu s |")
+            print("|---|---|---|---|---|---|---|---|---|---|---|")
             for size in (int(s) for s in args.sizes.split(",")):
                 scaled = set_up(Path(tmp) / f"size-{size}", size)
                 noop, parse = median_run(cli(scaled, "status"), args.repeat), median_run(bare(scaled), args.repeat)
                 edit = after_edit(scaled, cli(scaled, "status"), args.repeat)
+                whole = after_edit(scaled, cli(scaled, "status"), args.repeat, whole=True)
                 print(f"| {size} | {noop.wall:.3f} | {noop.cpu:.3f} | {noop.peak_mib:.1f} | {parse.wall:.3f} "
                       f"| {parse.cpu:.3f} | {parse.peak_mib:.1f} | {noop.cpu / parse.cpu:.2f} "
-                      f"| {edit.cpu:.3f} | {edit.cpu / parse.cpu:.2f} |", flush=True)
+                      f"| {edit.cpu:.3f} | {edit.cpu / parse.cpu:.2f} | {whole.cpu:.3f} |", flush=True)
                 shutil.rmtree(scaled)
         if args.first:
             small = make_project(Path(tmp) / "first", args.first, FIRST_BUILD_DURATIONS)
