@@ -16,7 +16,7 @@ from typing import Callable
 
 import pytest
 
-from support.fastpath import age, made_by, planned, replayed, without_time
+from support.fastpath import TWO_SOUNDS, age, made_by, planned, replayed, state_behind_a_link, without_time
 from support.project import CONFIG, GameProject, Run
 
 COMMANDS = [("status",), ("status", "--json"), ("status", "--all"), ("build", "--dry-run"),
@@ -33,16 +33,7 @@ def build_up(project: GameProject) -> GameProject:
     project.sound("b_door", "wooden door creaking", "seed = 2\n")
     project.sound("d_rain", "heavy rain on a roof", "seed = 1\n")
     project.sound("f_wind", "wind howling", "seed = 5\n", folder="sfx/weather")
-    project.write("sfx/m_ui.sfx.toml", """
-        [[sound]]
-        name = "blip"
-        prompt = "coin pickup"
-        seed = 3
-        [[sound]]
-        name = "click"
-        prompt = "laser shot"
-        seed = 4
-    """)
+    project.write("sfx/m_ui.sfx.toml", TWO_SOUNDS)
     assert project.build()["counts"]["installed"] == 5
     for path in project.root.rglob("*"):
         if path.is_file():
@@ -139,16 +130,7 @@ CHANGES: dict[str, Callable[[GameProject], None]] = {
     "a descriptor removed": lambda p: remove(p, "sfx/b_door.sfx.toml"),
     "a descriptor renamed": lambda p: (remove(p, "sfx/d_rain.sfx.toml"),
                                        p.sound("z_rain", "heavy rain on a roof", "seed = 1\n")),
-    "a sound of a list renamed": lambda p: p.write("sfx/m_ui.sfx.toml", """
-        [[sound]]
-        name = "blip"
-        prompt = "coin pickup"
-        seed = 3
-        [[sound]]
-        name = "clack"
-        prompt = "laser shot"
-        seed = 4
-    """),
+    "a sound of a list renamed": lambda p: p.write("sfx/m_ui.sfx.toml", TWO_SOUNDS.replace('"click"', '"clack"')),
     "two descriptors edited": lambda p: (p.sound("b_door", "wooden door slamming", "seed = 2\n"),
                                          p.sound("f_wind", "wind howling", "seed = 5\n", folder="sfx/weather",
                                                  duration=1.0)),
@@ -239,13 +221,7 @@ def test_a_lock_not_written_one_field_a_line_plans_in_full(built: GameProject) -
 
 
 def test_a_state_folder_replaced_by_a_link_is_never_written_through(built: GameProject, tmp_path: Path) -> None:
-    state = built.root / ".sfx-pipeline"
-    elsewhere = tmp_path / "elsewhere"
-    state.rename(elsewhere)
-    try:
-        state.symlink_to(elsewhere, target_is_directory=True)
-    except OSError:
-        pytest.skip("this OS does not let us create symlinks")
+    elsewhere = state_behind_a_link(built, tmp_path / "elsewhere")
     before = {path.name: path.read_bytes() for path in elsewhere.iterdir() if path.is_file()}
     CHANGES["a seed edited"](built)
     assert replayed(built, "status") is None  # the full path says it cannot write the state folder

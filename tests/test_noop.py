@@ -18,7 +18,7 @@ import pytest
 from sfx_pipeline.cli import main, noop
 from sfx_pipeline.project import Project
 from sfx_pipeline.report import QuietReporter
-from support.fastpath import SNAPSHOT, age, planned, replayed, without_time
+from support.fastpath import SNAPSHOT, TWO_SOUNDS, age, planned, replayed, state_behind_a_link, without_time
 from support.project import CONFIG, GameProject
 
 
@@ -38,16 +38,7 @@ def edit_in_place(path: Path, text: str) -> None:
 def built(project: GameProject) -> GameProject:
     project.sound("rain", "heavy rain on a roof", "seed = 1\n")
     project.sound("door", "wooden door creaking", "seed = 2\n")
-    project.write("sfx/ui.sfx.toml", """
-        [[sound]]
-        name = "blip"
-        prompt = "coin pickup"
-        seed = 3
-        [[sound]]
-        name = "click"
-        prompt = "laser shot"
-        seed = 4
-    """)
+    project.write("sfx/ui.sfx.toml", TWO_SOUNDS)
     assert project.build()["counts"]["installed"] == 4
     return project
 
@@ -334,15 +325,9 @@ def test_a_state_folder_replaced_by_a_link_is_never_written_through(built: GameP
     # The snapshot still answers through the link (its stats hold), but the --json text it
     # keeps on a first replay is not written into the folder the link points at.
     planned(built, "status", "--json")
-    state = built.root / ".sfx-pipeline"
-    for kept in state.glob("noop-*.txt"):
+    for kept in (built.root / ".sfx-pipeline").glob("noop-*.txt"):
         kept.unlink()
-    elsewhere = tmp_path / "elsewhere"
-    state.rename(elsewhere)
-    try:
-        state.symlink_to(elsewhere, target_is_directory=True)
-    except OSError:
-        pytest.skip("this OS does not let us create symlinks")
+    elsewhere = state_behind_a_link(built, tmp_path / "elsewhere")
     fast = replayed(built, "status", "--json")
     assert fast is not None and json.loads(fast.out)["counts"]["fresh"] == 4
     assert sorted(p.name for p in elsewhere.glob("noop-*.txt")) == []

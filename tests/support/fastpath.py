@@ -8,10 +8,23 @@ import os
 import re
 from pathlib import Path
 
+import pytest
+
 from sfx_pipeline.cli import fast_path, noop
 from support.project import GameProject, Run
 
 HOUR_NS = 3600 * 10**9
+# A descriptor that lists two sounds, as the projects of the fast path's tests have one.
+TWO_SOUNDS = """
+    [[sound]]
+    name = "blip"
+    prompt = "coin pickup"
+    seed = 3
+    [[sound]]
+    name = "click"
+    prompt = "laser shot"
+    seed = 4
+"""
 SNAPSHOT = Path(".sfx-pipeline") / noop.SNAPSHOT
 
 
@@ -49,3 +62,15 @@ def without_time(text: str) -> str:
 def age(path: Path, ns: int = HOUR_NS) -> None:
     mtime = path.stat().st_mtime_ns - ns
     os.utime(path, ns=(mtime, mtime))
+
+
+def state_behind_a_link(project: GameProject, elsewhere: Path) -> Path:
+    """Move the project's state folder to `elsewhere` and leave a link to it in its place
+    (the test is skipped where the OS lets no one make links)."""
+    state = project.root / SNAPSHOT.parent
+    state.rename(elsewhere)
+    try:
+        state.symlink_to(elsewhere, target_is_directory=True)
+    except OSError:
+        pytest.skip("this OS does not let us create symlinks")
+    return elsewhere
