@@ -41,7 +41,7 @@ from sfx_pipeline.journal import NAME as JOURNAL_NAME
 from sfx_pipeline.links import is_link_at
 from sfx_pipeline.names import LOCK_NAME, STATE_DIR
 from sfx_pipeline.paths import fold
-from sfx_pipeline.project import Project, Survey
+from sfx_pipeline.project import Project, Survey, paused_gc
 from sfx_pipeline.report import QuietReporter, Reporter
 from sfx_pipeline.states import Status
 
@@ -75,12 +75,13 @@ def answer(what: noop.Changed) -> int | None:
     """Print what the request prints after the changed descriptors; None when the full path
     must run instead. (A build with something to build is delta_build.py's.)"""
     try:
-        reporter = QuietReporter()
-        part = prepare(what, reporter)
-        survey = plan(part, lock_part(part))
-        if reporter.lines:
-            raise Decline("planning had something to say, which a replay would not print")
-        patched = patch(part, survey, survey.lock)
+        with paused_gc():  # tens of thousands of rows, no cycles: see project.paused_gc
+            reporter = QuietReporter()
+            part = prepare(what, reporter)
+            survey = plan(part, lock_part(part))
+            if reporter.lines:
+                raise Decline("planning had something to say, which a replay would not print")
+            patched = patch(part, survey, survey.lock)
     except (Decline, *noop.DAMAGED):
         return None  # (a damaged snapshot or lock entry: the full path says what is wrong)
     return noop.replay(what.root, patched, what.request, what.started)

@@ -34,7 +34,7 @@ from sfx_pipeline.hashing import digest
 from sfx_pipeline.journal import NAME as JOURNAL_NAME
 from sfx_pipeline.names import LOCK_NAME
 from sfx_pipeline.observed import stat_of
-from sfx_pipeline.project import Survey
+from sfx_pipeline.project import Survey, paused_gc
 from sfx_pipeline.states import Outcome, Status
 
 
@@ -45,10 +45,11 @@ def answer(what: noop.Changed) -> int | None:
         return None  # something else in the project is to build: it plans in full anyway
     out = Output(json_mode=bool(what.request.get("json")))
     try:
-        part = delta.prepare(what, out.reporter)
-        survey = delta.plan(part, delta.lock_part(part))
-        if changes_nothing(survey):  # an edit that changes no key: the patched answer is the build's
-            return noop.replay(what.root, delta.patch(part, survey, survey.lock), what.request, what.started)
+        with paused_gc():  # tens of thousands of rows, no cycles: see project.paused_gc
+            part = delta.prepare(what, out.reporter)
+            survey = delta.plan(part, delta.lock_part(part))
+            if changes_nothing(survey):  # an edit that changes no key: the patched answer is the build's
+                return noop.replay(what.root, delta.patch(part, survey, survey.lock), what.request, what.started)
     except (delta.Decline, *noop.DAMAGED):
         return None
     from sfx_pipeline.cli.app import run_guarded
@@ -66,8 +67,11 @@ def answer(what: noop.Changed) -> int | None:
                 return 0
             builder = Builder(part.project, survey, Options(), write_lock)
             builder.run()
-            _leave_snapshot(part, builder)
-        return emit(part.project, _report(part, survey, builder), False, out)
+            with paused_gc():
+                _leave_snapshot(part, builder)
+        with paused_gc():
+            report = _report(part, survey, builder)
+        return emit(part.project, report, False, out)
 
     code = run_guarded(out, body)
     return None if declined else code
