@@ -133,7 +133,7 @@ def _report(part: delta.Part, survey: Survey, builder: Builder) -> Report:
     results = [settled[i] if is_new else _result(fresh, details["build"][kept[i]]) for is_new, i in order]
     statuses = [details["status"][i] for i in kept]
     left = sum(1 for item in statuses if type(item) is not int and item["status"] in (Status.MODIFIED, Status.ORPHAN))
-    return Report(results=results + made.results[builder.settled:], problems=[], seconds=made.seconds,
+    return Report(results=results + made.results[builder.settled:], problems=made.problems, seconds=made.seconds,
                   audio_seconds=made.audio_seconds, generate_seconds=made.generate_seconds,
                   left_behind=left + made.left_behind)
 
