@@ -208,16 +208,20 @@ def main() -> int:
         shutil.rmtree(root)
         if args.sizes:
             print("\n| descriptors | no-op status wall s | cpu s | peak MiB | bare parse wall s | cpu s | peak MiB "
-                  "| x bare (cpu) | one edit, status cpu s | x bare (cpu) | planned in full cpu s |")
-            print("|---|---|---|---|---|---|---|---|---|---|---|")
+                  "| x bare (cpu) | one edit, status cpu s | x bare (cpu) | planned in full cpu s "
+                  "| one edit, build cpu s | planned in full cpu s |")
+            print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
             for size in (int(s) for s in args.sizes.split(",")):
                 scaled = set_up(Path(tmp) / f"size-{size}", size)
                 noop, parse = median_run(cli(scaled, "status"), args.repeat), median_run(bare(scaled), args.repeat)
                 edit = after_edit(scaled, cli(scaled, "status"), args.repeat)
                 whole = after_edit(scaled, cli(scaled, "status"), args.repeat, whole=True)
+                built = after_edit(scaled, cli(scaled, "build"), args.repeat)
+                built_whole = after_edit(scaled, cli(scaled, "build"), args.repeat, whole=True)
                 print(f"| {size} | {noop.wall:.3f} | {noop.cpu:.3f} | {noop.peak_mib:.1f} | {parse.wall:.3f} "
                       f"| {parse.cpu:.3f} | {parse.peak_mib:.1f} | {noop.cpu / parse.cpu:.2f} "
-                      f"| {edit.cpu:.3f} | {edit.cpu / parse.cpu:.2f} | {whole.cpu:.3f} |", flush=True)
+                      f"| {edit.cpu:.3f} | {edit.cpu / parse.cpu:.2f} | {whole.cpu:.3f} "
+                      f"| {built.cpu:.3f} | {built_whole.cpu:.3f} |", flush=True)
                 shutil.rmtree(scaled)
         if args.first:
             small = make_project(Path(tmp) / "first", args.first, FIRST_BUILD_DURATIONS)
