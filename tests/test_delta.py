@@ -236,3 +236,19 @@ def test_where_auto_falls_back_to_placeholders_a_patched_build_says_so_as_a_whol
     CHANGES["a seed edited"](project)
     answers = same_answers(project)
     assert "backend auto" in answers[("build",)].err + answers[("build",)].out
+
+
+def test_a_lock_with_other_line_ends_is_read_by_a_patch_but_never_spliced(built: GameProject) -> None:
+    """A checkout that turned the lock's line ends into CRLF (git's autocrlf on Windows): a
+    patched status still finds its entries, but a build rewrites the whole lock in full."""
+    lock = built.root / "sfx-pipeline.lock"
+    lock.write_bytes(lock.read_bytes().replace(b"\n", b"\r\n"))
+    age(lock)
+    planned(built, "status")
+    CHANGES["a seed edited"](built)
+    fast = replayed(built, "status")
+    assert fast is not None and made_by(built) == "delta"
+    assert fast == planned(built, "status")
+    assert replayed(built, "build") is None  # the lock is not laid out as this version writes it
+    assert built.build()["counts"]["generated"] == 1
+    assert b"\r\n" not in lock.read_bytes()
