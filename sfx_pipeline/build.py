@@ -439,14 +439,14 @@ class Builder:
 def changes_nothing(survey: Survey) -> bool:
     """Would a build without --force or --prune leave every file, the lock included, as it is?
     (Then running it has no side effect, and what it reports can be replayed: see noop.py.)"""
-    if survey.lock.rewrite:
-        return False
-    for a in survey.actions:
-        if a.status == Status.STALE or (a.status == Status.ORPHAN and a.on_disk is None):
-            return False
-        if a.status == Status.FRESH and not (a.target and a.on_disk and _recorded(a)):
-            return False
-    return True
+    return not survey.lock.rewrite and not any(map(has_work, survey.actions))
+
+
+def has_work(a: Action) -> bool:
+    """Would a build without --force or --prune write anything for this action?"""
+    if a.status == Status.STALE or (a.status == Status.ORPHAN and a.on_disk is None):
+        return True
+    return a.status == Status.FRESH and not (a.target and a.on_disk and _recorded(a))
 
 
 def _kept_because(a: Action) -> str:

@@ -159,13 +159,31 @@ def test_a_build_after_an_edit_builds_that_descriptor_and_leaves_a_snapshot(buil
     assert built.run("status").out == "5 fresh\n"
 
 
-def test_a_build_with_other_work_to_do_plans_in_full(built: GameProject) -> None:
-    (built.root / "audio" / "b_door.wav").unlink()  # stale: a whole plan
+def test_a_build_also_makes_what_the_snapshot_says_is_still_to_build(built: GameProject) -> None:
+    (built.root / "audio" / "b_door.wav").unlink()  # stale, and the snapshot knows whose it is
     planned(built, "status")
     CHANGES["a seed edited"](built)
+    assert replayed(built, "status") is not None  # (status patches)
+    answers = same_answers(built)
+    assert "audio/b_door.wav" in answers[("build",)].out and "audio/d_rain.wav" in answers[("build",)].out
+
+
+def test_edit_then_status_then_build_builds_only_that(built: GameProject) -> None:
+    """A status after an edit patches the snapshot; the build after it plans the edited
+    descriptor again (the snapshot says the work is its), not the whole project."""
+    CHANGES["a seed edited"](built)
+    assert replayed(built, "status") is not None and made_by(built) == "delta"
+    answers = same_answers(built)
+    assert answers[("build",)].out.startswith("generated  audio/d_rain.wav")
+
+
+def test_work_for_an_orphan_plans_in_full(built: GameProject) -> None:
+    """An orphan whose file is gone: the build drops its entry, and no descriptor owns that."""
+    remove(built, "sfx/b_door.sfx.toml")
+    (built.root / "audio" / "b_door.wav").unlink()
+    planned(built, "status")
     assert replayed(built, "build") is None
-    assert replayed(built, "status") is not None  # (status still patches)
-    assert built.build()["counts"]["installed"] == 2
+    assert built.build()["exit_code"] == 0 and "audio/b_door.wav" not in built.lock()["assets"]
 
 
 def test_an_orphan_claimed_again_is_fresh_again(built: GameProject) -> None:

@@ -137,8 +137,6 @@ def patch(part: Part, survey: Survey, lock: lock_mod.Lock, lock_file: tuple[Stat
     just written. The new snapshot's core."""
     details = part.details
     new = snapshot.items(part.project, survey, details["fresh"])
-    if details["build"] is None:
-        new["build"] = None  # something else in the project is to build
     merged = _merged(details, part.owners, new, part.what.changed, part.claimed)
     core = dict(part.what.snap, **snapshot.summaries(merged), made="delta")
     _record_inputs(core, part, lock, lock_file)
@@ -212,7 +210,8 @@ def _merged(details: dict[str, Any], owners: list[str], new: dict[str, Any], cha
             claimed: set[str]) -> dict[str, Any]:
     """The details with the changed descriptors' items (and those of orphans they claim now)
     swapped for the new plan's."""
-    keys = ["owners", "status", "status_lines", "dry_run"] + (["build"] if new["build"] is not None else [])
+    both = details["build"] is not None and new["build"] is not None  # (None: the lock is to be rewritten)
+    keys = ["owners", "status", "status_lines", "dry_run"] + (["build"] if both else [])
     kept = kept_items(details, owners, changed, claimed)
     fresh = details["fresh"]
     order = spliced([owners[i] for i in kept], lambda i: output_at(details, kept[i]), new["owners"],

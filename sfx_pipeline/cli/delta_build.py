@@ -41,8 +41,9 @@ from sfx_pipeline.states import Outcome, Status
 def answer(what: noop.Changed) -> int | None:
     """Build the changed descriptors and print the whole project's report; None when the full
     path must run instead (decided before anything is written)."""
-    if what.snap["build"] is None:
-        return None  # something else in the project is to build: it plans in full anyway
+    to_build = what.snap["to_build"]
+    if to_build is None or not set(to_build) <= set(what.changed):
+        return None  # work for what the patch does not plan (an orphan's): a whole plan does it
     out = Output(json_mode=bool(what.request.get("json")))
     try:
         with paused_gc():  # tens of thousands of rows, no cycles: see project.paused_gc

@@ -145,6 +145,11 @@ def try_main(argv: list[str]) -> int | Changed | None:
         changed = _changes(root, snap)
         if changed is None:
             return None
+        if request["command"] == "build" and not request.get("dry_run") and snap["build"] is None:
+            # work to do: a build of just the descriptors it is for, if it is known whose it is
+            changed.update((shown, snap["descriptors"][shown]) for shown in snap["to_build"] or [] if shown not in changed)
+            if not changed or snap["to_build"] is None:
+                return None
         if changed:
             return Changed(root, snap, request, changed, started, started_ns)
         return replay(root, snap, request, started)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from sfx_pipeline import journal
 from sfx_pipeline.atomic import write_atomic
-from sfx_pipeline.build import Builder, Options, Report, Result, counts_of
+from sfx_pipeline.build import Builder, Options, Report, Result, counts_of, has_work
 from sfx_pipeline.cli import noop, render
 from sfx_pipeline.cli.exits import for_counts
 from sfx_pipeline.errors import Problem
@@ -28,13 +28,14 @@ from sfx_pipeline.links import is_link_at
 from sfx_pipeline.names import CONFIG_NAME, LOCK_NAME
 from sfx_pipeline.observed import Stat, kind_of, package_at, stat_of
 from sfx_pipeline.plan import Action, summary_of
+from sfx_pipeline.project import Survey
 from sfx_pipeline.state import make_state_dir
 from sfx_pipeline.states import Outcome, Status
 
 if TYPE_CHECKING:
     from sfx_pipeline.descriptor import Parsed
     from sfx_pipeline.lock import Lock
-    from sfx_pipeline.project import Project, Survey
+    from sfx_pipeline.project import Project
 
 
 class Unsure(Exception):
@@ -242,11 +243,28 @@ def items(project: Project, survey: Survey, fresh: list[list[Any]]) -> dict[str,
     # build that would change nothing reports is told without running it.
     where = {fresh[i][0]: i for i in rows if i is not None}
     made["dry_run"] = _results(Builder(project, survey, Options(dry_run=True)).run(), fresh, where)
-    report = Builder(project, survey, Options()).report_unchanged()
-    made["build"] = None if report is None else _results(report, fresh, where)
+    made["build"] = _settled(project, survey, fresh, where)
     if any(made[key] is not None and len(made[key]) != len(actions) for key in ("dry_run", "build")):
         made["owners"] = None  # a result for each action is what a dry run and a no-op give today
     return made
+
+
+def _settled(project: Project, survey: Survey, fresh: list[list[Any]], where: dict[str, int]) -> list[Any] | None:
+    """What a build reports of each action that it would write nothing for, told without
+    running it; None in place of each action it would (build.has_work), so a later run
+    that plans those again (delta_build.py) knows the rest. None for all when the lock
+    itself is to be rewritten."""
+    if survey.lock.rewrite:
+        return None
+    work = [has_work(a) for a in survey.actions]
+    rest = Survey([a for a, busy in zip(survey.actions, work) if not busy], survey.lock, survey.problems)
+    report = Builder(project, rest, Options()).report_unchanged()
+    if report is None:
+        return None
+    if len(report.results) != len(rest.actions):  # an error has no result: not one per action
+        return None if any(work) else _results(report, fresh, where)  # (then `items` keeps no owners)
+    results = iter(_results(report, fresh, where))
+    return [None if busy else next(results) for busy in work]
 
 
 def _results(report: Report, fresh: list[list[Any]], where: dict[str, int]) -> list[Any]:
@@ -273,8 +291,13 @@ def summaries(details: dict[str, Any]) -> dict[str, Any]:
                                        "summary": render.counts_line(counts), "lines": lines}}
     problems = [Problem(**p) for p in details["problems"]]
     left_behind = counts[Status.MODIFIED] + counts[Status.ORPHAN]  # what the Builder counts, dry or not
-    for key in ("dry_run", "build"):
-        core[key] = None if details[key] is None else _summary(details[key], fresh, problems, left_behind, key)
+    build = details["build"]
+    core["dry_run"] = _summary(details["dry_run"], fresh, problems, left_behind, "dry_run")
+    core["build"] = None if build is None or None in build else _summary(build, fresh, problems, left_behind, "build")
+    # the descriptors a build has work for: all of it theirs when none is an orphan's ("")
+    owners = details["owners"] or []
+    to_build = {owners[i] for i, item in enumerate(build or []) if item is None} if owners else {""}
+    core["to_build"] = None if build is None or "" in to_build else sorted(to_build)
     return core
 
 
