@@ -85,14 +85,20 @@ class Report:
     audio_seconds: float = 0.0  # of newly generated audio
     generate_seconds: float = 0.0
     left_behind: int = 0  # outputs kept edited by hand or orphaned: what makes `status` exit 2
+    # Fresh assets counted but not among `results`, and how many of them are placeholders: a
+    # text report prints no line for a fresh asset, and a patched build (cli/delta_build.py)
+    # then makes no Result for each of tens of thousands. Never so in a JSON report.
+    untold_fresh: int = 0
+    untold_placeholders: int = 0
 
     def count(self, *outcomes: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome in outcomes)
 
     def counts(self) -> dict[str, int]:
         n: Counter[str] = Counter(r.outcome for r in self.results)  # one pass: every plan of a CLI run counts its reports
-        return counts_of(n, sum(1 for r in self.results if r.placeholder and r.outcome != Outcome.ORPHAN),
-                         len(self.problems))
+        n[Outcome.FRESH] += self.untold_fresh
+        placeholders = sum(1 for r in self.results if r.placeholder and r.outcome != Outcome.ORPHAN)
+        return counts_of(n, placeholders + self.untold_placeholders, len(self.problems))
 
     @property
     def exit_code(self) -> int:

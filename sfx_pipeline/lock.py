@@ -7,7 +7,6 @@ teammate's first build regenerates nothing: every key and output digest already 
 
 from __future__ import annotations
 
-import bisect
 import json
 import weakref
 from dataclasses import dataclass, field, fields
@@ -75,12 +74,26 @@ class Lock:
         writing the lock again, as `watch` does after every save, re-encodes only the entries
         that changed: the stdlib encodes an indented document in Python, not in C, and at
         5,000 sounds that was 0.4 s of each rebuild."""
-        rest = _ENCODER.encode({"format": FORMAT, "reproducibility": self.reproducibility})
+        rest = tail_text(self.reproducibility)
         if not self.assets:
-            return '{\n  "assets": {},\n' + rest[2:] + "\n"
-        assets = ",\n".join(f"    {_ENCODER.encode(path)}: {_written(self.assets[path])[0]}"
-                             for path in sorted(self.assets))
-        return '{\n  "assets": {\n' + assets + "\n  },\n" + rest[2:] + "\n"  # rest[2:]: past its "{\n"
+            return '{\n  "assets": {},\n' + rest
+        assets = ",\n".join(entry_text(path, self.assets[path]) for path in sorted(self.assets))
+        return '{\n  "assets": {\n' + assets + "\n  },\n" + rest
+
+
+def entry_text(path: str, entry: LockEntry) -> str:
+    """One asset as `Lock.to_json` writes it: its key line, indented, to its closing brace."""
+    return key_text(path) + _written(entry)[0]
+
+
+def key_text(path: str) -> str:
+    """What comes before an entry's brace in `Lock.to_json`'s text: its indent and key."""
+    return f"    {_ENCODER.encode(path)}: "
+
+
+def tail_text(reproducibility: dict[str, str]) -> str:
+    """What `Lock.to_json` writes after the assets: the format and the backends' promises."""
+    return _ENCODER.encode({"format": FORMAT, "reproducibility": reproducibility})[2:] + "\n"  # past its "{\n"
 
 
 _ENCODER = json.JSONEncoder(indent=2, sort_keys=True, ensure_ascii=False)
@@ -101,103 +114,6 @@ def _written(entry: LockEntry) -> tuple[str, bool]:
     plain = _plain(entry)
     _WRITTEN[key] = (weakref.ref(entry, lambda _: _WRITTEN.pop(key, None)), text, plain)
     return text, plain
-
-
-def spliced(text: bytes, lock: Lock, paths: set[str], listed: list[str]) -> bytes | None:
-    """`text`, a lock file laid out as `to_json` writes it, with the entries at `paths` made
-    what `lock` holds there (rewritten, added, or dropped where `lock` has none) and the
-    reproducibility made `lock`'s: what `to_json` would write for the whole lock, without
-    reading the other entries. `listed`: every path the file lists, sorted (a new entry goes
-    before the first listed path after it). None when the text is not laid out so: another
-    header or tail, an empty asset list, other lines at an entry's indent than one key line
-    and one closing line per listed path, a changed path not found exactly once.
-
-    A build after a few edits writes the lock of a big project this way (cli/delta_build.py):
-    encoding or even parsing 20,000 entries costs seconds in Python; this costs two copies
-    of the bytes. The entries in between are copied as they are, one field a line."""
-    start = len(_HEAD)
-    end = text.rfind(_ASSETS_END)
-    if not text.startswith(_HEAD) or end < start or reproducibility_in(text) is None:
-        return None
-    # One key line and one closing line at an entry's indent for each listed path, and no
-    # more: nothing nested in an entry sits where the search below looks for entries.
-    if text.count(_ENTRY_KEY, start - 1, end) != len(listed) or text.count(_ENTRY_END, start, end) != len(listed):
-        return None
-    cuts: list[tuple[int, int, int, str]] = []  # (from, to, order, path) in the asset list
-    for path in sorted(paths):
-        span = _entry_span(text, start, end, path)
-        if span is None and _listed(path, listed):
-            return None  # the file lists it, but not where this layout has it
-        at = span[0] if span else _before(text, start, end, path, listed)
-        if at is None:
-            return None
-        cuts.append((at, span[1] if span else at, 1 if span else 0, path))
-    pieces: list[bytes] = []
-    pos = start
-    for cut_from, cut_to, _, path in sorted(cuts):
-        if cut_from < pos:
-            return None  # two cuts overlap: not the layout this reads
-        pieces.append(text[pos:cut_from].strip(b",\n"))
-        entry = lock.assets.get(path)
-        if entry is not None:
-            pieces.append(f"    {_ENCODER.encode(path)}: {_written(entry)[0]}".encode())
-        pos = cut_to
-    pieces.append(text[pos:end].strip(b",\n"))
-    entries = b",\n".join(piece for piece in pieces if piece)
-    if not entries:
-        return None  # no asset left: `to_json` writes that otherwise
-    rest = _ENCODER.encode({"format": FORMAT, "reproducibility": lock.reproducibility})
-    return _HEAD + entries + _ASSETS_END + rest[2:].encode() + b"\n"
-
-
-_HEAD = b'{\n  "assets": {\n'
-_ASSETS_END = b'\n  },\n'  # between the last entry and the file's other fields
-_ENTRY_KEY = b'\n    "'  # an entry's key line; what it nests is further in
-_ENTRY_END = b"\n    }"  # ... and its closing line
-
-
-def _listed(path: str, listed: list[str]) -> bool:
-    at = bisect.bisect_left(listed, path)
-    return at < len(listed) and listed[at] == path
-
-
-def reproducibility_in(text: bytes) -> dict[str, str] | None:
-    """What the lock file `text` records of each backend's promise, read from its end
-    alone; None when that end is not what `to_json` writes there."""
-    end = text.rfind(_ASSETS_END)
-    if end < 0:
-        return None
-    tail = text[end + len(_ASSETS_END):]
-    try:
-        doc = json.loads(b"{\n" + tail)
-    except ValueError:
-        return None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT or set(doc) != {"format", "reproducibility"}:
-        return None
-    promises = doc["reproducibility"]
-    if not isinstance(promises, dict) or not all(isinstance(v, str) for v in promises.values()):
-        return None
-    return promises if tail == (_ENCODER.encode(doc)[2:] + "\n").encode() else None
-
-
-def _entry_span(text: bytes, start: int, end: int, path: str) -> tuple[int, int] | None:
-    """Where the entry at `path` is, from its key's indent to its closing brace; None if the
-    file has it not exactly once."""
-    key = f"    {_ENCODER.encode(path)}: {{".encode()
-    at = text.find(b"\n" + key, start - 1, end) + 1
-    if at == 0 or text.find(b"\n" + key, at, end) >= 0:
-        return None
-    close = text.find(_ENTRY_END, at, end + 1)
-    return None if close < 0 else (at, close + len(_ENTRY_END))
-
-
-def _before(text: bytes, start: int, end: int, path: str, listed: list[str]) -> int | None:
-    """Where a new entry at `path` goes: at the first listed path after it, else at the end."""
-    after = bisect.bisect_right(listed, path)
-    if after == len(listed):
-        return end
-    span = _entry_span(text, start, end, listed[after])
-    return None if span is None else span[0]
 
 
 def load(path: Path) -> Lock:

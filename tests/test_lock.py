@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sfx_pipeline.errors import UserError
-from sfx_pipeline.lock import FORMAT, Lock, LockEntry, load, save, spliced
+from sfx_pipeline.lock import FORMAT, Lock, LockEntry, load, save
+from sfx_pipeline.lock_splice import Splice, spliced
 
 
 def entry(name: str, **changes: object) -> LockEntry:
@@ -302,6 +303,13 @@ def test_a_spliced_lock_is_what_the_stdlib_writes_for_the_whole_document(
         assert result is None  # an empty asset list is written otherwise
     else:
         assert result == _stdlib_text(new).encode()
+    # Whether a lock changes the file is told from the cuts alone: the file's own entries
+    # there keep it; any other lock keeps it exactly when its splice is the same bytes.
+    splice = Splice.of(text, touched, paths)
+    if splice is not None:
+        assert splice.keeps(Lock({path: old.assets[path] for path in touched if path in old.assets},
+                                 old.reproducibility))
+        assert splice.keeps(planned) == (result == text)
 
 
 @pytest.mark.parametrize("layout", ["compact", "crlf", "indent 4", "entry missing", "nested at an entry's indent"])

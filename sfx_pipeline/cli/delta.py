@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from sfx_pipeline import lock as lock_mod
-from sfx_pipeline import scan
+from sfx_pipeline import lock_splice, scan
 from sfx_pipeline.cli import noop, snapshot
 from sfx_pipeline.journal import NAME as JOURNAL_NAME
 from sfx_pipeline.links import is_link_at
@@ -186,17 +186,12 @@ def lock_part(part: Part) -> lock_mod.Lock:
     with open(os.path.join(root, LOCK_NAME), "rb") as stream:
         raw = stream.read()  # searched as bytes: decoding a lock of 20,000 sounds costs more than the search
     for output in listed:
-        head = f"\n    {json.dumps(output, ensure_ascii=False)}: {{".encode()
-        at = raw.find(head)
-        end = raw.find(_ENTRY_END, at + len(head))
-        if at < 0 or end < 0 or raw.find(head, at + 1) >= 0:
+        found = lock_splice.entry_in(raw, output)
+        if found is None:
             raise Decline(f"{output} is not where a lock written one field a line has it")
-        path, entry = lock_mod.checked_entry(output, json.loads(raw[at + len(head) - 1:end + len(_ENTRY_END)]))
+        path, entry = lock_mod.checked_entry(output, json.loads(found))
         lock.assets[path] = entry
     return lock
-
-
-_ENTRY_END = b"\n    }"  # an entry closes at its key's indent; anything nested in it is further in
 
 
 def _same_backends(snap: dict[str, Any], project: Project) -> bool:

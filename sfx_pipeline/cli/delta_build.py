@@ -5,7 +5,7 @@ delta.py plans the changed descriptors. What they need is then built by the Buil
 build runs, given their actions and their lock entries: installs, journal and lock
 flushes as in any build. Two things differ from a build that plans the whole project:
 
-- The lock is written by splicing (lock.spliced): the changed entries are encoded and put
+- The lock is written by splicing (lock_splice.py): the changed entries are encoded and put
   in their places in the file's bytes, the others copied as they are, so the file is what
   a whole build writes without 20,000 entries being parsed and encoded in Python. Only a
   file laid out as this version writes it is spliced; the splice of nothing must give the
@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from sfx_pipeline import lock as lock_mod
+from sfx_pipeline import lock_splice
 from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.build import Builder, Options, Report, Result, changes_nothing, holding_build_lock
 from sfx_pipeline.cli import delta, noop
@@ -71,7 +72,7 @@ def answer(what: noop.Changed) -> int | None:
             with paused_gc():
                 _leave_snapshot(part, builder)
         with paused_gc():
-            report = _report(part, survey, builder)
+            report = _report(part, survey, builder, every=out.json)
         return emit(part.project, report, False, out)
 
     code = run_guarded(out, body)
@@ -90,20 +91,24 @@ def _lock_writer(part: delta.Part, planned: lock_mod.Lock) -> Callable[[Path, lo
     if stat_of(str(config.state_dir / JOURNAL_NAME)) is not None:
         raise delta.Decline("a build was killed since: its journal is folded in by a whole plan")
     text = config.lock_path.read_bytes()
-    promises = lock_mod.reproducibility_in(text)
+    promises = lock_splice.reproducibility_in(text)
     listed = sorted(set(snap["files"]) - set(snap["unlocked"]))  # every path the lock lists
-    if promises is None:
+    splice = None if promises is None else lock_splice.Splice.of(text, part.outputs, listed)
+    if splice is None or promises is None:
         raise delta.Decline("the lock is not laid out as this version writes it")
     planned.reproducibility = promises
-    if lock_mod.spliced(text, planned, part.outputs, listed) != text:
+    if not splice.keeps(planned):
         raise delta.Decline("the lock is not laid out as this version writes it")
+    written = text  # what the file holds: the build lock is held, and only this writes it
 
     def write(path: Path, lock: lock_mod.Lock) -> None:
-        data = lock_mod.spliced(text, lock, part.outputs, listed)
-        if data is None:  # (cannot be: the same text spliced before the build)
-            raise OSError(f"{LOCK_NAME} could not be spliced")
-        if data != path.read_bytes():
+        nonlocal written
+        data = splice.applied(lock)
+        if data is None:  # no asset left: the whole lock's text
+            data = lock.to_json().encode()
+        if data != written:
             write_atomic(path, data)
+            written = data
 
     return write
 
@@ -121,22 +126,28 @@ def _leave_snapshot(part: delta.Part, builder: Builder) -> None:
         (config.state_dir / noop.SNAPSHOT).unlink(missing_ok=True)
 
 
-def _report(part: delta.Part, survey: Survey, builder: Builder) -> Report:
+def _report(part: delta.Part, survey: Survey, builder: Builder, every: bool) -> Report:
     """The report a build of the whole project gives: the snapshot's results for what did not
-    change, the Builder's settled results in their places, then what it built."""
+    change, the Builder's settled results in their places, then what it built. Unless
+    `every` (--json), the fresh assets the snapshot keeps as rows are counted, not listed:
+    a text report prints no line for them."""
     details, owners, made = part.details, part.owners, builder.report
+    items, fresh = details["build"], details["fresh"]
     kept = delta.kept_items(details, owners, part.what.changed, part.claimed)
+    untold = [] if every else [items[i] for i in kept if type(items[i]) is int]
+    if untold:
+        kept = [i for i in kept if type(items[i]) is not int]
     settled = made.results[:builder.settled]
     owner_of = {a.output: a.target.spec.descriptor if a.target else "" for a in survey.actions}
     order = delta.spliced([owners[i] for i in kept], lambda i: delta.output_at(details, kept[i]),
                           [owner_of[r.output] for r in settled], lambda i: settled[i].output)
-    fresh = details["fresh"]
-    results = [settled[i] if is_new else _result(fresh, details["build"][kept[i]]) for is_new, i in order]
+    results = [settled[i] if is_new else _result(fresh, items[kept[i]]) for is_new, i in order]
     statuses = [details["status"][i] for i in kept]
     left = sum(1 for item in statuses if type(item) is not int and item["status"] in (Status.MODIFIED, Status.ORPHAN))
     return Report(results=results + made.results[builder.settled:], problems=made.problems, seconds=made.seconds,
                   audio_seconds=made.audio_seconds, generate_seconds=made.generate_seconds,
-                  left_behind=left + made.left_behind)
+                  left_behind=left + made.left_behind, untold_fresh=len(untold),
+                  untold_placeholders=sum(1 for row in untold if fresh[row][4]))
 
 
 def _result(fresh: list[list[Any]], item: Any) -> Result:

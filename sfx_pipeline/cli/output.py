@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Iterable, TextIO
+from typing import Callable, Iterable, TextIO
 
 from sfx_pipeline.report import LineReporter, QuietReporter, Reporter, TerminalReporter
 
@@ -101,10 +101,12 @@ class Output:
     def document(self, doc: object) -> None:
         print(json.dumps(doc, indent=2), file=self.stdout)
 
-    def emit(self, doc: object, lines: Iterable[str]) -> None:
-        """The one result of a command: `doc` under --json, else `lines`."""
+    def emit(self, doc: object | Callable[[], object], lines: Iterable[str]) -> None:
+        """The one result of a command: `doc` under --json, else `lines`. A `doc` that is a
+        function is called only under --json: a build's or a status's document has an
+        entry per asset, which text output would make for nothing."""
         if self.json:
-            self.document(doc)
+            self.document(doc() if callable(doc) else doc)
         else:
             self.result(*lines)
 

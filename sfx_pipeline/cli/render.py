@@ -140,6 +140,7 @@ def produced(report: Report) -> bool:
 
 
 def build_json(report: Report, reporter: Reporter) -> dict[str, object]:
+    assert not report.untold_fresh, "a JSON report lists every asset"
     return {
         "counts": report.counts(),
         "seconds": round(report.seconds, 3),

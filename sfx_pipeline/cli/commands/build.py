@@ -36,7 +36,7 @@ def emit(project: Project, report: Report, dry_run: bool, out: Output) -> int:
         note = project.generators.auto_note(full=out.verbose)
         if note:
             out.message(note)
-    out.emit(render.build_json(report, out.reporter),
+    out.emit(lambda: render.build_json(report, out.reporter),
              render.build(report, dry_run, out.paint, out.verbose))
     return report.exit_code
 

@@ -23,8 +23,8 @@ def _run(args: argparse.Namespace, out: Output) -> int:
     check_selection(survey.actions, args.only)
     actions = [a for a in survey.actions if selected(a, args.only)]
     counts = summary(actions)
-    doc = {"counts": counts, "assets": [a.to_json() for a in actions]}
-    out.emit(doc, [*render.status(actions, args.all or args.verbose, out.paint), render.counts_line(counts)])
+    lines = [*render.status(actions, args.all or args.verbose, out.paint), render.counts_line(counts)]
+    out.emit(lambda: {"counts": counts, "assets": [a.to_json() for a in actions]}, lines)
     return for_counts(counts)
 
 
