@@ -11,8 +11,8 @@ Then `status` right after a build that remade one sound (its files are "racily c
 by content), and `status`, `build --dry-run --json` and `build` right after one descriptor
 changed: the work a change costs. A one-shot command then plans only the changed descriptor
 and patches the snapshot's answer (cli/delta.py); the same edit is also measured planned in
-full (the snapshot removed first), which is what every edit cost before. A `build` that has
-a sound to make plans in full. Each project is measured 2.5 s after its first build, once
+full (the snapshot removed first), which is what every edit cost before. A `build` makes the
+edited sound and splices its entry into the lock (cli/delta_build.py). Each project is measured 2.5 s after its first build, once
 no file is racy. Then the same at several project sizes, to show the no-op stays linear and
 an edit costs the no-op plus the changed descriptor, and a first build of --first
 procedural sounds on one thread and on all of them.
