@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import stat
+import sys
 import tempfile
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -20,6 +21,11 @@ from pathlib import Path
 from sfx_pipeline.audio.wav import decode
 from sfx_pipeline.cli import main
 from sfx_pipeline.hashing import digest
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
 
 IMPORT_DIR = "audio/sfx"
 GOOD = {
@@ -198,17 +204,46 @@ def check(world: World, was: Before, ran: Ran, command: tuple[str, ...], config_
     said = ran.out + ran.err
     assert "Traceback" not in said and "crashed" not in said, said[-3000:]
     assert snapshot(world.outside) == was.outside, "a file outside the project and cache changed"
-    assert project_files(world) == was.project, "a file sfx-pipeline does not own changed"
+    now = project_files(world)
+    changed = sorted(rel for rel in set(now) | set(was.project) if now.get(rel) != was.project.get(rel))
+    made = _configured_outputs(world)
+    assert all(made is not None and _new_output(rel, made, was.project, now) for rel in changed), \
+        f"a file sfx-pipeline does not own changed: {changed[:5]}"
     _check_outputs(world, was, command)
     if command[0] == "build" and ran.code in (0, 1, 2) and not _stopped_whole(said, config_broken):
+        folder = made or IMPORT_DIR  # where the config says sounds go
         for rel in GOOD_OUTPUTS:
             inside = rel[len(IMPORT_DIR) + 1:]
-            placed = was.outputs.get(inside)
-            if placed is not None and not _is_wav(placed) or f"would all write {rel}" in said:
+            target = f"{folder}/{inside}"
+            placed = was.outputs.get(inside) if folder == IMPORT_DIR else was.project.get(target)
+            if placed is not None and not _is_wav(placed) or f"would all write {target}" in said:
                 continue  # the case put something there, or a hostile sound claims the same path
-            if "" in was.outputs:
+            if folder == IMPORT_DIR and "" in was.outputs:
                 continue  # the import folder itself is a link: nothing may be written through it
-            decode((world.root / rel).read_bytes())
+            decode((world.root / target).read_bytes())
+
+
+def _configured_outputs(world: World) -> str | None:
+    """The import folder a damaged config names, where it is another folder inside the
+    project: a build rightly writes sounds there."""
+    try:
+        doc = tomllib.loads((world.root / "sfx-pipeline.toml").read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    folder = doc.get("import_dir")
+    if not isinstance(folder, str) or not folder.strip("./") or os.path.isabs(folder):
+        return None
+    rel = os.path.normpath(folder).replace(os.sep, "/")
+    return None if rel.startswith("..") or rel == IMPORT_DIR else rel
+
+
+def _new_output(rel: str, folder: str, then: dict[str, object], now: dict[str, object]) -> bool:
+    """A folder or WAV made where nothing was, inside `folder` (the config's import folder):
+    never a file of the user's changed or removed."""
+    if then.get(rel) is not None or not (rel == folder or rel.startswith(folder + "/")):
+        return False
+    entry = now.get(rel)
+    return entry == ("dir",) or _is_wav(entry) and rel.endswith(".wav")
 
 
 def _is_wav(entry: object) -> bool:
