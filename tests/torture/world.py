@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -35,7 +36,9 @@ GOOD = {
     "sfx/ui/set.sfx.toml": '[[sound]]\nname = "blip"\nprompt = "ui blip"\nduration = 0.5\n'
                            '[[sound]]\nname = "click"\nprompt = "ui click"\nduration = 0.5\n',
 }
-GOOD_OUTPUTS = [f"{IMPORT_DIR}/{n}.wav" for n in ("door", "rain", "ui/coin", "ui/blip", "ui/click")]
+OWNERS = {"door": "sfx/door.sfx.toml", "rain": "sfx/rain.sfx.toml", "ui/coin": "sfx/ui/coin.sfx.toml",
+          "ui/blip": "sfx/ui/set.sfx.toml", "ui/click": "sfx/ui/set.sfx.toml"}  # each sound's descriptor
+GOOD_OUTPUTS = [f"{IMPORT_DIR}/{n}.wav" for n in OWNERS]
 CONFIG = f'engine = "godot"\nimport_dir = "{IMPORT_DIR}"\n[generator]\nbackend = "procedural"\n'
 OWNED_BY_USER = {"project.godot": "[application]\n", ".git/config": "[core]\n", "README.md": "my game\n"}
 TIMEOUT = 120  # seconds: far beyond any case here; past it the case is a hang
@@ -220,6 +223,8 @@ def check(world: World, was: Before, ran: Ran, command: tuple[str, ...], config_
                 continue  # the case put something there, or a hostile sound claims the same path
             if folder == IMPORT_DIR and "" in was.outputs:
                 continue  # the import folder itself is a link: nothing may be written through it
+            if folder != IMPORT_DIR and re.search(rf"^error +{re.escape(OWNERS[inside[:-4]])}:", said, re.M):
+                continue  # the config's folder makes its path one no OS writes: said of its descriptor
             decode((world.root / target).read_bytes())
 
 
