@@ -16,7 +16,7 @@ from sfx_pipeline.hashing import key_of
 from sfx_pipeline.names import CONFIG_NAME, LOCK_NAME, STATE_DIR
 from sfx_pipeline.paths import relative_path_problem
 from sfx_pipeline.tomlfile import read_toml
-from sfx_pipeline.untrusted import normal_relative
+from sfx_pipeline.untrusted import MAX_OUTPUT_PATH, normal_relative
 
 CACHE_ENV = "SFX_PIPELINE_CACHE"
 
@@ -104,6 +104,10 @@ def _check_relative(checker: schema.Checker, path: list[str | int], value: str) 
     problem = relative_path_problem(value.rstrip("/"))
     if problem:
         checker.add(path, problem, "give a folder inside the project, e.g. \"audio/sfx\"")
+    elif len(normal_relative(value)) > MAX_OUTPUT_PATH - len("/x.wav"):
+        # said once, of this key, rather than as every descriptor's output path being too long
+        checker.add(path, f"is {len(normal_relative(value))} characters long: no sound's path in it fits the "
+                          f"{MAX_OUTPUT_PATH} characters that every OS can write", "give a shorter folder")
 
 
 def _check_url(checker: schema.Checker, path: list[str | int], value: Any) -> None:

@@ -287,6 +287,18 @@ def test_a_doubled_slash_in_import_dir_is_the_same_folder(project: GameProject) 
     assert (project.root / "audio/sfx/door.wav").exists() and (project.root / "audio/sfx/coin.wav").exists()
 
 
+def test_an_import_dir_too_long_for_any_sound_is_named_once_in_the_config(project: GameProject) -> None:
+    project.sound("door", "wooden door creaking", "seed = 3\n")
+    project.build()
+    folder = "/".join(["deep"] * 50)  # 249 characters: no sound's path fits under it
+    project.write("sfx-pipeline.toml", GODOT.replace("audio/sfx", folder))
+    run = project.run("build")
+    assert run.code == 1
+    assert "sfx-pipeline.toml:2:1: import_dir: is 249 characters long" in run.err and "give a shorter folder" in run.err
+    assert "door.sfx.toml" not in run.out + run.err  # one error, of the key at fault
+    assert (project.root / "audio/door.wav").exists() and not (project.root / "deep").exists()
+
+
 def test_an_old_lock_spelling_paths_with_doubled_slashes_is_read_in_normal_form(project: GameProject) -> None:
     project.sound("door", "wooden door creaking", "seed = 3\n")
     project.build()
