@@ -97,7 +97,7 @@ class Report:
     def counts(self) -> dict[str, int]:
         n: Counter[str] = Counter(r.outcome for r in self.results)  # one pass: every plan of a CLI run counts its reports
         n[Outcome.FRESH] += self.untold_fresh
-        placeholders = sum(1 for r in self.results if r.placeholder and r.outcome != Outcome.ORPHAN)
+        placeholders = sum(1 for r in self.results if r.placeholder and r.outcome not in GONE)
         return counts_of(n, placeholders + self.untold_placeholders, len(self.problems))
 
     @property
@@ -109,9 +109,14 @@ class Report:
         return 2 if self.left_behind else 0
 
 
+# Outcomes of sounds no descriptor defines (left behind, or removed by --prune): not counted
+# among the project's placeholders
+GONE = (Outcome.ORPHAN, Outcome.PRUNED)
+
+
 def counts_of(outcomes: Mapping[str, int], placeholders: int, errors: int) -> dict[str, int]:
     """A report's counts from how many results had each outcome, how many of those not
-    orphaned are placeholders, and how many problems it has (`Report.counts`)."""
+    GONE are placeholders, and how many problems it has (`Report.counts`)."""
     n = outcomes
     return {
         "generated": n.get(Outcome.GENERATED, 0),

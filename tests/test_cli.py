@@ -102,6 +102,11 @@ def test_build_prints_one_line_per_asset_and_a_summary(project: GameProject) -> 
     assert "2 installed (2 generated, 0 from cache), 0 fresh in" in run.out
     assert "2 of them are procedural placeholders (2 in the project); a build where AudioGen loads replaces them" in run.out
     assert "placeholders" not in project.run("build").out  # nothing new: nothing to say
+    (project.root / "sfx/b.sfx.toml").unlink()
+    project.sound("c", "jump")
+    run = project.run("build", "--prune")
+    assert "1 installed (1 generated, 0 from cache), 1 fresh, 1 pruned in" in run.out
+    assert "it is a procedural placeholder (2 in the project)" in run.out  # a and c: b is gone
 
 
 def test_auto_backend_says_once_why_it_uses_placeholders(project: GameProject) -> None:

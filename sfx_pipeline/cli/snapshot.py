@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from sfx_pipeline import journal
 from sfx_pipeline.atomic import write_atomic
-from sfx_pipeline.build import Builder, Options, Report, Result, counts_of, has_work
+from sfx_pipeline.build import GONE, Builder, Options, Report, Result, counts_of, has_work
 from sfx_pipeline.cli import noop, render
 from sfx_pipeline.cli.exits import for_counts
 from sfx_pipeline.errors import Problem
@@ -313,7 +313,7 @@ def _summary(results: list[Any], fresh: list[list[Any]], problems: list[Problem]
         if type(item) is int:
             continue
         outcomes[item["outcome"]] += 1
-        placeholders += bool(item["placeholder"]) and item["outcome"] != Outcome.ORPHAN
+        placeholders += bool(item["placeholder"]) and item["outcome"] not in GONE
         if item["outcome"] != Outcome.FRESH:
             lines.append(str(render.result_line(Result(**{**item, "reasons": tuple(item["reasons"])}))))
     lines += [str(render.problem_line(p)) for p in problems]
