@@ -9,24 +9,22 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 import shutil
 import signal
 import stat
-import sys
 import tempfile
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
+from sfx_pipeline import config
 from sfx_pipeline.audio.wav import decode
 from sfx_pipeline.cli import main
+from sfx_pipeline.errors import UserError
 from sfx_pipeline.hashing import digest
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:
-    import tomli as tomllib
+from sfx_pipeline.project import Project
+from sfx_pipeline.report import QuietReporter
+from sfx_pipeline.states import Status
 
 IMPORT_DIR = "audio/sfx"
 GOOD = {
@@ -36,9 +34,7 @@ GOOD = {
     "sfx/ui/set.sfx.toml": '[[sound]]\nname = "blip"\nprompt = "ui blip"\nduration = 0.5\n'
                            '[[sound]]\nname = "click"\nprompt = "ui click"\nduration = 0.5\n',
 }
-OWNERS = {"door": "sfx/door.sfx.toml", "rain": "sfx/rain.sfx.toml", "ui/coin": "sfx/ui/coin.sfx.toml",
-          "ui/blip": "sfx/ui/set.sfx.toml", "ui/click": "sfx/ui/set.sfx.toml"}  # each sound's descriptor
-GOOD_OUTPUTS = [f"{IMPORT_DIR}/{n}.wav" for n in OWNERS]
+GOOD_OUTPUTS = [f"{IMPORT_DIR}/{n}.wav" for n in ("door", "rain", "ui/coin", "ui/blip", "ui/click")]
 CONFIG = f'engine = "godot"\nimport_dir = "{IMPORT_DIR}"\n[generator]\nbackend = "procedural"\n'
 OWNED_BY_USER = {"project.godot": "[application]\n", ".git/config": "[core]\n", "README.md": "my game\n"}
 TIMEOUT = 120  # seconds: far beyond any case here; past it the case is a hang
@@ -209,46 +205,64 @@ def check(world: World, was: Before, ran: Ran, command: tuple[str, ...], config_
     assert snapshot(world.outside) == was.outside, "a file outside the project and cache changed"
     now = project_files(world)
     changed = sorted(rel for rel in set(now) | set(was.project) if now.get(rel) != was.project.get(rel))
-    made = _configured_outputs(world)
+    layout = _layout(world)
+    made = layout[0] if layout and layout[0] != IMPORT_DIR else None
     assert all(made is not None and _new_output(rel, made, was.project, now) for rel in changed), \
         f"a file sfx-pipeline does not own changed: {changed[:5]}"
     _check_outputs(world, was, command)
     if command[0] == "build" and ran.code in (0, 1, 2) and not _stopped_whole(said, config_broken):
-        folder = made or IMPORT_DIR  # where the config says sounds go
-        for rel in GOOD_OUTPUTS:
-            inside = rel[len(IMPORT_DIR) + 1:]
-            target = f"{folder}/{inside}"
-            placed = was.outputs.get(inside) if folder == IMPORT_DIR else was.project.get(target)
-            if placed is not None and not _is_wav(placed) or f"would all write {target}" in said:
-                continue  # the case put something there, or a hostile sound claims the same path
-            if folder == IMPORT_DIR and "" in was.outputs:
-                continue  # the import folder itself is a link: nothing may be written through it
-            if folder != IMPORT_DIR and re.search(rf"^error +{re.escape(OWNERS[inside[:-4]])}:", said, re.M):
-                continue  # the config's folder makes its path one no OS writes: said of its descriptor
-            decode((world.root / target).read_bytes())
+        if layout is None or layout == TEMPLATE_LAYOUT:
+            _good_sounds_built(world, was, said)
+        else:
+            _good_sounds_built_where_planned(world)
 
 
-def _configured_outputs(world: World) -> str | None:
-    """The import folder a damaged config names, where it is another folder inside the
-    project: a build rightly writes sounds there."""
+def _good_sounds_built(world: World, was: Before, said: str) -> None:
+    """Each good sound is a whole WAV where the template's config puts it."""
+    for rel in GOOD_OUTPUTS:
+        placed = was.outputs.get(rel[len(IMPORT_DIR) + 1:])
+        if placed is not None and not _is_wav(placed) or f"would all write {rel}" in said:
+            continue  # the case put something there, or a hostile sound claims the same path
+        if "" in was.outputs:
+            continue  # the import folder itself is a link: nothing may be written through it
+        decode((world.root / rel).read_bytes())
+
+
+def _good_sounds_built_where_planned(world: World) -> None:
+    """A config that moved the import or descriptor folders: each good sound the planner
+    finds, where it now plans it, is fresh and a whole WAV, unless its plan has an error
+    (a path no OS writes) that the build said."""
+    survey = Project(world.root, QuietReporter(), memos=False).survey(record=False)
+    for a in survey.actions:
+        if a.target is None or a.target.spec.descriptor not in GOOD or a.problem is not None:
+            continue
+        assert a.status == Status.FRESH, f"{a.output}: {a.status} after the build"
+        decode((world.root / a.output).read_bytes())
+
+
+TEMPLATE_LAYOUT = (IMPORT_DIR, ("sfx",))
+
+
+def _layout(world: World) -> tuple[str, tuple[str, ...]] | None:
+    """Where a damaged config puts sounds and reads descriptors, read as a build reads it
+    (its engine's default folder included); None for a config that does not load."""
     try:
-        doc = tomllib.loads((world.root / "sfx-pipeline.toml").read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
+        loaded = config.load(world.root)
+    except (UserError, OSError, ValueError, RecursionError):
         return None
-    folder = doc.get("import_dir")
-    if not isinstance(folder, str) or not folder.strip("./") or os.path.isabs(folder):
-        return None
-    rel = os.path.normpath(folder).replace(os.sep, "/")
-    return None if rel.startswith("..") or rel == IMPORT_DIR else rel
+    return loaded.import_dir, tuple(loaded.descriptor_dirs)
 
 
 def _new_output(rel: str, folder: str, then: dict[str, object], now: dict[str, object]) -> bool:
-    """A folder or WAV made where nothing was, inside `folder` (the config's import folder):
-    never a file of the user's changed or removed."""
-    if then.get(rel) is not None or not (rel == folder or rel.startswith(folder + "/")):
+    """A folder or WAV made where nothing was, inside `folder` (the config's import folder),
+    or a folder on the way to it: never a file of the user's changed or removed."""
+    if then.get(rel) is not None:
         return False
     entry = now.get(rel)
-    return entry == ("dir",) or _is_wav(entry) and rel.endswith(".wav")
+    if folder.startswith(rel + "/"):
+        return entry == ("dir",)
+    inside = rel == folder or rel.startswith(folder + "/")
+    return inside and (entry == ("dir",) or _is_wav(entry) and rel.endswith(".wav"))
 
 
 def _is_wav(entry: object) -> bool:
