@@ -33,6 +33,8 @@ from sfx_pipeline.audio import provenance
 from sfx_pipeline.audio.wav import decode
 from sfx_pipeline.build import Options
 from sfx_pipeline.cli.commands.watch import shows
+from sfx_pipeline.cli.context import record_snapshot
+from sfx_pipeline.cli.delta_build import rebuild
 from sfx_pipeline.cli.output import Output
 from sfx_pipeline.config import load
 from sfx_pipeline.project import Project
@@ -42,6 +44,7 @@ from sfx_pipeline.watch.debounce import Debouncer
 from sfx_pipeline.watch.loop import Rebuild
 from sfx_pipeline.watch.observe import watch_plan
 from sfx_pipeline.watch.session import Session, Settings
+from support.fastpath import SNAPSHOT, TWO_SOUNDS, made_by
 from support.project import CONFIG as BASE_CONFIG
 from support.project import GameProject
 
@@ -260,10 +263,16 @@ class Watching:
 
 @contextmanager
 def watching(root: Path, poll: float | None = None, options: Options | None = None,
-             reporter=None) -> Iterator[Watching]:
+             reporter=None, cli: bool = True) -> Iterator[Watching]:
+    """A session in a thread. `cli`: as `sfx-pipeline watch` runs it (each plan recorded, and
+    a save that changed only descriptors built by the patched path); else as the library
+    runs it, planning the whole project on every save."""
     project = Project(root, reporter or QuietReporter())
+    if cli:
+        project.recorder = record_snapshot  # as the command line opens every project
     rebuilds: list[Rebuild] = []
-    session = Session(project, options, Settings(poll=poll), on_build=rebuilds.append, show=shows(Output()))
+    session = Session(project, options, Settings(poll=poll), on_build=rebuilds.append, show=shows(Output()),
+                      patched=rebuild if cli else None)
     w = Watching(session, project, rebuilds)
 
     def run() -> None:
@@ -356,6 +365,43 @@ def test_each_save_makes_exactly_one_rebuild(project: GameProject, style: str, o
             ("audio/door.wav", "generated")]
         assert (rain_wav.stat().st_ino, rain_wav.stat().st_mtime_ns) == (rain_before.st_ino, rain_before.st_mtime_ns)
     assert not [p.name for p in project.root.rglob("*.tmp")]
+
+
+def test_a_save_is_built_by_the_patched_path_as_a_whole_build_builds_it(project: GameProject, tmp_path: Path) -> None:
+    """`sfx-pipeline watch` builds a save that changed only descriptors by planning just those
+    (cli/delta_build.rebuild): it leaves the lock and WAVs a whole build of the same save does."""
+    door = project.write("sfx/door.sfx.toml", descriptor("door v1"))
+    project.write("sfx/rain.sfx.toml", descriptor("rain"))
+    project.write("sfx/ui/set.sfx.toml", TWO_SOUNDS)
+    twin = tmp_path / "twin"
+    with watching(project.root) as w:
+        w.wait_builds(1)
+        assert made_by(project) == "plan"
+        shutil.copytree(project.root, twin)
+        save_by_rename(door, descriptor("door v2"))
+        second = w.wait_rebuilt(project.wav("audio/door.wav"), "door v2")
+        assert made_by(project) == "delta"  # only the saved descriptor was planned
+        assert second.report.counts()["generated"] == 1 and second.report.counts()["fresh"] == 3
+        assert [r.output for r in second.report.results][-1] == "audio/door.wav"  # what it built comes last
+    (twin / "sfx/door.sfx.toml").write_text(descriptor("door v2"), encoding="utf-8")
+    (twin / SNAPSHOT).unlink()
+    assert cli.main(["build", "--project", str(twin)]) == 0  # the same save, the whole project planned
+    assert outputs(project.root) == outputs(twin)
+
+
+def test_a_session_the_library_runs_plans_in_full_and_records_nothing(project: GameProject) -> None:
+    door = project.write("sfx/door.sfx.toml", descriptor("door v1"))
+    with watching(project.root, cli=False) as w:
+        w.wait_builds(1)
+        save_in_place(door, descriptor("door v2"))
+        w.wait_rebuilt(project.wav("audio/door.wav"), "door v2")
+    assert not (project.root / SNAPSHOT).exists()
+
+
+def outputs(root: Path) -> dict[str, bytes]:
+    """The lock and every WAV, by path."""
+    found = {path.relative_to(root).as_posix(): path.read_bytes() for path in root.rglob("*.wav")}
+    return {**found, "sfx-pipeline.lock": (root / "sfx-pipeline.lock").read_bytes()}
 
 
 def test_a_broken_descriptor_is_reported_and_picked_up_again(project: GameProject) -> None:

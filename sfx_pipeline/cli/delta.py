@@ -92,8 +92,9 @@ def builds(what: noop.Changed) -> bool:
     return bool(what.request["command"] == "build" and not what.request.get("dry_run"))
 
 
-def prepare(what: noop.Changed, reporter: Reporter) -> Part:
-    """Parse the changed descriptors; Decline whatever a patch cannot vouch for."""
+def prepare(what: noop.Changed, reporter: Reporter, project: Project | None = None) -> Part:
+    """Parse the changed descriptors; Decline whatever a patch cannot vouch for. `project`:
+    one already open, whose backends stay loaded (`watch`'s); else one is opened."""
     root, snap, changed = what.root, what.snap, what.changed
     if len(changed) > min(MAX_CHANGED, max(16, len(snap["descriptors"]) // 4)):
         raise Decline("many descriptors changed: a whole plan reads them all anyway")
@@ -107,7 +108,7 @@ def prepare(what: noop.Changed, reporter: Reporter) -> Part:
         raise Decline("the state folder is a link: the full path warns that it writes nothing there")
     if len(details["fresh"]) > 2 * len(owners) + MAX_CHANGED:
         raise Decline("rows left by earlier patches pile up: start afresh")
-    project = Project(Path(root), reporter, memos=False)
+    project = project or Project(Path(root), reporter, memos=False)
     present = [os.path.join(root, *shown.split("/")) for shown, st in changed.items() if st is not None]
     parsed = scan.load_some(project.config, present)
     if not {spec.descriptor for spec in parsed.specs} <= set(changed):

@@ -22,6 +22,7 @@ command down the full path.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -35,16 +36,13 @@ from sfx_pipeline.hashing import digest
 from sfx_pipeline.journal import NAME as JOURNAL_NAME
 from sfx_pipeline.names import LOCK_NAME
 from sfx_pipeline.observed import stat_of
-from sfx_pipeline.project import Survey, paused_gc
+from sfx_pipeline.project import Project, Survey, paused_gc
 from sfx_pipeline.states import Outcome, Status
 
 
 def answer(what: noop.Changed) -> int | None:
     """Build the changed descriptors and print the whole project's report; None when the full
     path must run instead (decided before anything is written)."""
-    to_build = what.snap["to_build"]
-    if to_build is None or not set(to_build) <= set(what.changed):
-        return None  # work for what the patch does not plan (an orphan's): a whole plan does it
     out = Output(json_mode=bool(what.request.get("json")))
     try:
         with paused_gc():  # tens of thousands of rows, no cycles: see project.paused_gc
@@ -61,22 +59,53 @@ def answer(what: noop.Changed) -> int | None:
 
     def body() -> int:
         nonlocal declined
-        with holding_build_lock(part.project):
-            try:
-                write_lock = _lock_writer(part, survey.lock)
-            except (delta.Decline, *noop.DAMAGED):
-                declined = True
-                return 0
-            builder = Builder(part.project, survey, Options(), write_lock)
-            builder.run()
-            with paused_gc():
-                _leave_snapshot(part, builder)
-        with paused_gc():
-            report = _report(part, survey, builder, every=out.json)
+        report = _built(part, survey, every=out.json)
+        if report is None:
+            declined = True
+            return 0
         return emit(part.project, report, False, out)
 
     code = run_guarded(out, body)
     return None if declined else code
+
+
+def rebuild(project: Project, options: Options) -> Report | None:
+    """`watch`'s build after a save, when only descriptors changed since the last: those
+    built as `answer` builds them, with the session's project (its backends stay loaded),
+    and the whole project's report; None when the session must build in full (a plan
+    `--only` or `--prune` asks for, anything the snapshot cannot vouch for)."""
+    if options != Options():
+        return None
+    root = str(project.root)
+    snap = noop.snapshot_of(root)
+    try:
+        changed = None if snap is None else noop.build_changes(root, snap)
+        if snap is None or not changed:
+            return None
+        what = noop.Changed(root, snap, {"command": "build"}, changed, time.perf_counter(), time.time_ns())
+        with paused_gc():
+            part = delta.prepare(what, project.reporter, project)
+            survey = delta.plan(part, delta.lock_part(part))
+    except (delta.Decline, *noop.DAMAGED):
+        return None
+    return _built(part, survey, every=True)
+
+
+def _built(part: delta.Part, survey: Survey, every: bool) -> Report | None:
+    """Build the planned part, leave the patched snapshot, and give the whole project's
+    report (`every`: list every asset, as --json does); None, having written nothing, when
+    the lock is not the one the snapshot vouched for."""
+    with holding_build_lock(part.project):
+        try:
+            write_lock = _lock_writer(part, survey.lock)
+        except (delta.Decline, *noop.DAMAGED):
+            return None
+        builder = Builder(part.project, survey, Options(), write_lock)
+        builder.run()
+        with paused_gc():
+            _leave_snapshot(part, builder)
+    with paused_gc():
+        return _report(part, survey, builder, every)
 
 
 def _lock_writer(part: delta.Part, planned: lock_mod.Lock) -> Callable[[Path, lock_mod.Lock], None]:

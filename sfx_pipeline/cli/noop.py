@@ -142,14 +142,10 @@ def try_main(argv: list[str]) -> int | Changed | None:
         snap = _snapshot(root)
         if snap is None or not request.get("json") and _coloured():
             return None  # the snapshot keeps plain text; a terminal that wants colour gets the full path
-        changed = _changes(root, snap)
+        builds = request["command"] == "build" and not request.get("dry_run")
+        changed = build_changes(root, snap) if builds else _changes(root, snap)
         if changed is None:
             return None
-        if request["command"] == "build" and not request.get("dry_run") and snap["build"] is None:
-            # work to do: a build of just the descriptors it is for, if it is known whose it is
-            changed.update((shown, snap["descriptors"][shown]) for shown in snap["to_build"] or [] if shown not in changed)
-            if not changed or snap["to_build"] is None:
-                return None
         if changed:
             return Changed(root, snap, request, changed, started, started_ns)
         return replay(root, snap, request, started)
@@ -200,6 +196,28 @@ def _snapshot(root: str) -> dict[str, Any] | None:
     if not isinstance(snap, dict) or snap.get("format") != FORMAT or snap.get("root") != root:
         return None
     return snap if snap.get("context") == context() else None
+
+
+def build_changes(root: str, snap: dict[str, Any]) -> Changes | None:
+    """What a build plans again: the descriptors that changed since the snapshot, and those
+    it says still have work (`to_build`: a `status` saw their edit first). None when anything
+    else changed, or there is work the snapshot cannot put down to descriptors."""
+    changed = _changes(root, snap)
+    if changed is None or snap["build"] is not None:
+        return changed
+    if snap["to_build"] is None:
+        return None
+    changed.update((shown, snap["descriptors"][shown]) for shown in snap["to_build"] if shown not in changed)
+    return changed or None
+
+
+def snapshot_of(root: str) -> dict[str, Any] | None:
+    """The snapshot left in this project, if this version and environment made it; None
+    when there is none or it is damaged."""
+    try:
+        return _snapshot(root)
+    except DAMAGED:
+        return None
 
 
 def _changes(root: str, snap: dict[str, Any]) -> Changes | None:

@@ -1,9 +1,11 @@
 """Act: one Project for the whole session, a full build at start, then one build per batch.
 
 One Project, so its backends stay made: the AudioGen model loads once per `watch`, not
-once per save. Every build is a full survey (cheap: descriptors and outputs are checked
-by stat), so a batch only says *that* something changed; the plan says what to rebuild,
-and nothing can be missed because an event named the wrong file.
+once per save. A batch only says *that* something changed; what to rebuild is found by
+stat, never taken from the events, so nothing can be missed because an event named the
+wrong file. Every build is a full survey (descriptors and outputs checked by stat),
+unless `patched` is given: then a save that changed only descriptors plans just those,
+when the last plan's record vouches for the rest (the command line's `watch` does this).
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ class Rebuild:
     error: str = ""
 
 
+# A build of just what changed since the last plan, when that plan's record vouches for the
+# rest (the CLI's patched build: cli/delta_build.py); None when the project must be planned
+# in full. The library knows nothing of the record: the command line passes it.
+Patched = Callable[[Project, Options], "Report | None"]
+
+
 def show_build(report: Report) -> None:
     """The library prints nothing; the command line passes its own (cli/commands/watch.py)."""
 
@@ -50,8 +58,10 @@ class Loop:
         show: Callable[[Report], None] = show_build,
         on_build: Callable[[Rebuild], None] | None = None,
         on_layout: Callable[[ProjectConfig], None] | None = None,
+        patched: Patched | None = None,
     ) -> None:
         self.project = project
+        self.patched = patched
         self.options = options
         self.debouncer = debouncer
         self.show = show
@@ -142,7 +152,9 @@ class Loop:
         self.project.reporter.line(_describe(changes))
         report, error = None, ""
         try:
-            report = build(self.project, self.options)
+            report = self.patched(self.project, self.options) if self.patched and changes else None
+            if report is None:
+                report = build(self.project, self.options)
         except UserError as exc:  # e.g. an unreadable lock: say so and keep watching
             error = str(exc)
             self.project.reporter.line(f"error: {exc}")

@@ -15,7 +15,7 @@ from sfx_pipeline.project import Project
 from sfx_pipeline.watch import DEFAULT_SETTLE
 from sfx_pipeline.watch.changes import Change
 from sfx_pipeline.watch.debounce import Debouncer
-from sfx_pipeline.watch.loop import Loop, Rebuild, show_build
+from sfx_pipeline.watch.loop import Loop, Patched, Rebuild, show_build
 from sfx_pipeline.watch.observe import Observation
 
 
@@ -44,15 +44,17 @@ class Session:
         *,
         on_build: Callable[[Rebuild], None] | None = None,
         show: Callable[[Report], None] = show_build,
+        patched: Patched | None = None,
     ) -> None:
         self.settings = settings
-        # Each rebuild replans anyway: no snapshot for a no-op to replay (cli/noop.py) on every
-        # save. The first `status` after the session plans in full and leaves one.
-        project.recorder = None
+        if patched is None:
+            # Each rebuild plans the whole project: no snapshot for a no-op to replay
+            # (cli/noop.py) on every save. The first `status` after the session leaves one.
+            project.recorder = None
         project.plans_again()  # one plan per save: unchanged files' objects are made once
         debouncer: Debouncer[Change] = Debouncer(settings.effective_settle(), settings.effective_max_wait())
         self.loop = Loop(project, options or Options(), debouncer, show=show, on_build=on_build,
-                         on_layout=lambda config: self.observation.refresh(config))
+                         on_layout=lambda config: self.observation.refresh(config), patched=patched)
         self.observation = Observation(lambda: project.config, self.loop.signal, settings.poll)
 
     @property

@@ -75,8 +75,12 @@ def _run(args: argparse.Namespace, out: Output) -> int:
     from sfx_pipeline.watch.session import Session, Settings
 
     project = open_project(args, out)
+    from sfx_pipeline.cli.delta_build import rebuild
+
+    # `rebuild`: a save that changed only descriptors plans just those (cli/delta.py), as a
+    # one-shot `build` does, with this session's loaded backends
     session = Session(project, Options(prune=args.prune, only=args.only), Settings(args.settle, args.poll),
-                      show=shows(out, project))
+                      show=shows(out, project), patched=rebuild)
     folders = ", ".join(f"{d}/" + ("" if (project.root / d).is_dir() else " (not there yet)")
                         for d in project.config.descriptor_dirs)
     how = f"polling every {args.poll:g} s" if args.poll else "file events"
