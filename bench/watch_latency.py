@@ -10,7 +10,7 @@ its watcher starts, so a big --sounds measures the saves, not the first build.
 
 A second table times the rebuild after a save on its own, in one process, three ways: the
 saved descriptor alone planned and built, the rest taken from the last plan's record
-(`cli/delta_build.rebuild`, what `sfx-pipeline watch` does); the whole project planned,
+(`cli/build_part.rebuild`, what `sfx-pipeline watch` does); the whole project planned,
 kept warm between plans (`Project.plans_again`: an unchanged file's specs and targets made
 once), as it did before; and every plan making them again from the memo rows, as a
 one-shot command does.
@@ -36,7 +36,7 @@ from pathlib import Path
 from sfx_pipeline.audio.wav import decode
 from sfx_pipeline.build import Options, build
 from sfx_pipeline.cli import snapshot
-from sfx_pipeline.cli.delta_build import rebuild
+from sfx_pipeline.cli.build_part import rebuild
 from sfx_pipeline.project import Project
 from sfx_pipeline.report import QuietReporter
 from sfx_pipeline.watch.session import Settings

@@ -86,7 +86,7 @@ class Report:
     generate_seconds: float = 0.0
     left_behind: int = 0  # outputs kept edited by hand or orphaned: what makes `status` exit 2
     # Fresh assets counted but not among `results`, and how many of them are placeholders: a
-    # text report prints no line for a fresh asset, and a patched build (cli/delta_build.py)
+    # text report prints no line for a fresh asset, and a patched build (cli/build_part.py)
     # then makes no Result for each of tens of thousands. Never so in a JSON report.
     untold_fresh: int = 0
     untold_placeholders: int = 0
@@ -200,7 +200,7 @@ def _guard_path(config: ProjectConfig) -> Path:
 class Builder:
     def __init__(self, project: Project, survey: Survey, options: Options,
                  write_lock: Callable[[Path, lock_mod.Lock], None] = lock_mod.save) -> None:
-        """`write_lock`: how the lock is written (cli/delta_build.py gives the Builder only the
+        """`write_lock`: how the lock is written (cli/build_part.py gives the Builder only the
         entries it plans and writes them into the file's text among the others)."""
         self.project = project
         self.write_lock = write_lock

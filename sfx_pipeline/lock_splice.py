@@ -1,6 +1,6 @@
 """A few entries of a big lock file rewritten without reading the others.
 
-A build after a few edits writes the lock of a big project this way (cli/delta_build.py):
+A build after a few edits writes the lock of a big project this way (cli/build_part.py):
 parsing and encoding 50,000 entries costs seconds in Python, and the file is about a
 kilobyte an entry. `Splice` finds the changed entries in the file's bytes once; each
 write then encodes only those and copies the bytes in between as they are (one copy of

@@ -32,9 +32,9 @@ from sfx_pipeline import lock as lock_mod
 from sfx_pipeline.audio import provenance
 from sfx_pipeline.audio.wav import decode
 from sfx_pipeline.build import Options
+from sfx_pipeline.cli.build_part import rebuild
 from sfx_pipeline.cli.commands.watch import shows
 from sfx_pipeline.cli.context import record_snapshot
-from sfx_pipeline.cli.delta_build import rebuild
 from sfx_pipeline.cli.output import Output
 from sfx_pipeline.config import load
 from sfx_pipeline.project import Project
@@ -369,7 +369,7 @@ def test_each_save_makes_exactly_one_rebuild(project: GameProject, style: str, o
 
 def test_a_save_is_built_by_the_patched_path_as_a_whole_build_builds_it(project: GameProject, tmp_path: Path) -> None:
     """`sfx-pipeline watch` builds a save that changed only descriptors by planning just those
-    (cli/delta_build.rebuild): it leaves the lock and WAVs a whole build of the same save does."""
+    (cli/build_part.rebuild): it leaves the lock and WAVs a whole build of the same save does."""
     door = project.write("sfx/door.sfx.toml", descriptor("door v1"))
     project.write("sfx/rain.sfx.toml", descriptor("rain"))
     project.write("sfx/ui/set.sfx.toml", TWO_SOUNDS)

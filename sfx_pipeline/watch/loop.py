@@ -39,7 +39,7 @@ class Rebuild:
 
 
 # A build of just what changed since the last plan, when that plan's record vouches for the
-# rest (the CLI's patched build: cli/delta_build.py); None when the project must be planned
+# rest (the CLI's patched build: cli/build_part.py); None when the project must be planned
 # in full. The library knows nothing of the record: the command line passes it.
 Patched = Callable[[Project, Options], "Report | None"]
 

@@ -75,7 +75,7 @@ def _run(args: argparse.Namespace, out: Output) -> int:
     from sfx_pipeline.watch.session import Session, Settings
 
     project = open_project(args, out)
-    from sfx_pipeline.cli.delta_build import rebuild
+    from sfx_pipeline.cli.build_part import rebuild
 
     # `rebuild`: a save that changed only descriptors plans just those (cli/delta.py), as a
     # one-shot `build` does, with this session's loaded backends
