@@ -74,6 +74,8 @@ def load(root: Path) -> ProjectConfig:
     data = doc.data
     if isinstance(data.get("import_dir"), str):
         _check_relative(checker, ["import_dir"], data["import_dir"])
+        if not checker.problems:
+            _check_import_dir(checker, root, data["import_dir"])
     folders = data.get("descriptor_dirs")
     for i, folder in enumerate(folders if isinstance(folders, list) else []):
         if isinstance(folder, str):
@@ -98,6 +100,18 @@ def _check_cache_dir(checker: schema.Checker, root: Path, value: str) -> None:
     if os.path.lexists(path) and not path.is_dir():
         checker.add(["cache_dir"], f"{value!r} is not a folder",
                     "give a folder (it is created when missing), or remove the line to use the user cache folder")
+
+
+def _check_import_dir(checker: schema.Checker, root: Path, value: str) -> None:
+    """A file where the import folder, or a folder on the way to it, would be: said once, of
+    this key, rather than as every sound failing to install."""
+    path = root
+    for part in normal_relative(value).split("/"):
+        path = path / part
+        if os.path.lexists(path) and not path.is_dir():
+            checker.add(["import_dir"], f"{path.relative_to(root).as_posix()} is a file, not a folder",
+                        "give a folder (it is created when missing), or move the file")
+            return
 
 
 def _check_relative(checker: schema.Checker, path: list[str | int], value: str) -> None:

@@ -299,6 +299,17 @@ def test_an_import_dir_too_long_for_any_sound_is_named_once_in_the_config(projec
     assert (project.root / "audio/door.wav").exists() and not (project.root / "deep").exists()
 
 
+@pytest.mark.parametrize("folder", ["project.godot", "project.godot/sfx"])
+def test_an_import_dir_where_a_file_is_is_named_once_in_the_config(project: GameProject, folder: str) -> None:
+    project.write("project.godot", "[application]\n")
+    project.sound("door", "wooden door creaking", "seed = 3\n")
+    project.write("sfx-pipeline.toml", GODOT.replace("audio/sfx", folder))
+    run = project.run("build")
+    assert run.code == 1
+    assert "import_dir: project.godot is a file, not a folder" in run.err and "door.sfx.toml" not in run.out + run.err
+    assert (project.root / "project.godot").read_text() == "[application]\n"
+
+
 def test_an_old_lock_spelling_paths_with_doubled_slashes_is_read_in_normal_form(project: GameProject) -> None:
     project.sound("door", "wooden door creaking", "seed = 3\n")
     project.build()
