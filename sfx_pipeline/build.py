@@ -31,7 +31,7 @@ from sfx_pipeline.plan import NOT_A_FILE_THERE, Action
 from sfx_pipeline.project import Project, Survey
 from sfx_pipeline.selection import check_selection, selected
 from sfx_pipeline.sound import Target
-from sfx_pipeline.state import MAX_OUTPUT_BYTES, clear_in_the_way, make_state_dir
+from sfx_pipeline.state import MAX_OUTPUT_BYTES, clear_in_the_way, drop_abandoned_temps, make_state_dir
 from sfx_pipeline.states import Outcome, Status
 from sfx_pipeline.untrusted import (
     NOT_A_FILE,
@@ -227,6 +227,7 @@ class Builder:
                 self._dry_run(todo)
             else:
                 drop_leftover_temps(self.project.root, {a.output for a in self.survey.actions if a.output})
+                drop_abandoned_temps(self.project.config.state_dir)
                 self._settle(todo)
                 self._build([a for a in todo if a.status == Status.STALE])
         finally:

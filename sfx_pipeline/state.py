@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 import time
@@ -37,6 +38,36 @@ def make_state_dir(folder: Path) -> Path:
     if not ignore.exists():
         write_atomic(ignore, _IGNORE, durable=False)
     return folder
+# A temp file of a state write (atomic.write_atomic): `.<name>.<8 characters>.tmp`
+_STATE_TEMP = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$", re.IGNORECASE)
+# A live write replaces its temp file within a second or so; one this old was left by a
+# process that was killed. (A `status` writes its memos without the build lock, so a
+# younger temp may be another process's write in progress.)
+ABANDONED_SECONDS = 600
+
+
+def drop_abandoned_temps(state_dir: Path, now: float | None = None) -> int:
+    """Remove the temp files killed processes left in the state folder; how many. Never
+    through a state folder replaced by a link."""
+    if is_link_at(state_dir):
+        return 0
+    cutoff = (time.time() if now is None else now) - ABANDONED_SECONDS
+    removed = 0
+    try:
+        entries = list(os.scandir(state_dir))
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            if (_STATE_TEMP.match(entry.name) and entry.is_file(follow_symlinks=False)
+                    and entry.stat(follow_symlinks=False).st_mtime < cutoff):
+                os.unlink(entry.path)
+                removed += 1
+        except OSError:
+            pass
+    return removed
+
+
 MAX_MEMO_BYTES = 1 << 30
 MAX_OUTPUT_BYTES = 256 << 20  # a 30 s 96 kHz 24-bit WAV is under 9 MiB; far bigger is not ours
 

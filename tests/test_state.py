@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sfx_pipeline.hashing import digest
-from sfx_pipeline.state import FileDigests, StatMemo
+from sfx_pipeline.state import ABANDONED_SECONDS, FileDigests, StatMemo, drop_abandoned_temps
 
 HOUR_NS = 3600 * 10**9
 
@@ -245,3 +245,18 @@ def test_what_was_made_of_a_memo_value_is_handed_back_only_for_that_very_value(r
     memo.keep_derived("a.sfx.toml", memo.recall("a.sfx.toml", st), "made of [3]")
     memo.keep_only(set())
     assert memo.derived("a.sfx.toml", value) is None and memo._derived == {}  # the file is gone
+
+
+def test_only_temps_older_than_any_live_write_are_dropped(state_dir: Path) -> None:
+    """A killed process leaves `.<name>.<8>.tmp` in the state folder. A `status` may be
+    writing one now (it saves memos without the build lock), so only old ones go."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    old, young = state_dir / ".digests.json.abc12345.tmp", state_dir / ".keys.json.zz_99xyz.tmp"
+    mine = state_dir / "notes.tmp"  # not a name a state write makes
+    for path in (old, young, mine):
+        path.write_bytes(b"{")
+    long_ago = time.time() - ABANDONED_SECONDS - 60
+    os.utime(old, (long_ago, long_ago))
+    os.utime(mine, (long_ago, long_ago))
+    assert drop_abandoned_temps(state_dir) == 1
+    assert not old.exists() and young.exists() and mine.exists()
