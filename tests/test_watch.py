@@ -649,6 +649,37 @@ def watch_process(root: Path, *args: str) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True, env=os.environ.copy())
 
 
+@pytest.mark.parametrize("flags", [(), ("--prune",)])
+def test_the_command_builds_a_save_by_the_patched_path_unless_it_prunes(project: GameProject,
+                                                                       flags: tuple[str, ...]) -> None:
+    """`sfx-pipeline watch`, as users run it: a save that changed only a descriptor is planned
+    alone (the snapshot it leaves was patched); with --prune every save plans the whole
+    project and no plan is recorded."""
+    door = project.write("sfx/door.sfx.toml", descriptor("door v1"))
+    project.write("sfx/rain.sfx.toml", descriptor("rain"))
+    proc = watch_process(project.root, *flags)
+    try:
+        wait_for_wavs(project.root / "audio", 2, proc)
+        time.sleep(0.5)  # past the rescan, waiting for saves
+        save_by_rename(door, descriptor("door v2"))
+        deadline = time.monotonic() + TIMEOUT
+        while prompt_of(project.wav("audio/door.wav")) != "door v2" or (not flags and not _patched(project)):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the save was not built (patched, without --prune)"
+            time.sleep(0.01)
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=TIMEOUT)
+    assert (project.root / SNAPSHOT).exists() != bool(flags)
+
+
+def _patched(project: GameProject) -> bool:
+    try:
+        return made_by(project) == "delta"
+    except (OSError, ValueError):  # not written yet
+        return False
+
+
 def wait_for_wavs(folder: Path, count: int, proc: subprocess.Popen) -> None:
     deadline = time.monotonic() + TIMEOUT * 2
     while len(list(folder.glob("*.wav"))) < count:

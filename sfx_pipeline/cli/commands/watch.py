@@ -78,9 +78,11 @@ def _run(args: argparse.Namespace, out: Output) -> int:
     from sfx_pipeline.cli.build_part import rebuild
 
     # `rebuild`: a save that changed only descriptors plans just those (cli/delta.py), as a
-    # one-shot `build` does, with this session's loaded backends
-    session = Session(project, Options(prune=args.prune, only=args.only), Settings(args.settle, args.poll),
-                      show=shows(out, project), patched=rebuild)
+    # one-shot `build` does, with this session's loaded backends. Not for --only or --prune,
+    # which plan the whole project on every save (and then record no plan for it).
+    options = Options(prune=args.prune, only=args.only)
+    session = Session(project, options, Settings(args.settle, args.poll), show=shows(out, project),
+                      patched=rebuild if options == Options() else None)
     folders = ", ".join(f"{d}/" + ("" if (project.root / d).is_dir() else " (not there yet)")
                         for d in project.config.descriptor_dirs)
     how = f"polling every {args.poll:g} s" if args.poll else "file events"
