@@ -20,6 +20,15 @@ def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     return cache
 
 
+@pytest.fixture(autouse=True)
+def no_adopted_gpu_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A GPU answer a patched plan adopted from a snapshot (gpu.adopt) lasts the process: in
+    tests that share one, it must not outlive its test."""
+    from sfx_pipeline.generators.audiogen import gpu
+
+    monkeypatch.setattr(gpu, "_adopted", None)
+
+
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A random-weight AudioGen checkpoint in audiocraft's release format (a second to write)."""

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from sfx_pipeline.generators.audiogen import gpu
-from support.fastpath import SNAPSHOT, age, replayed
+from support.fastpath import SNAPSHOT, age, planned, replayed
 from support.project import GameProject
 
 
@@ -65,6 +65,29 @@ def test_a_plan_that_asked_for_a_gpu_is_replayed_without_torch(on_auto: GameProj
     code, out, imported = replayed_alone(on_auto)
     assert (code, out) == (full.code, full.out.rstrip("\n"))
     assert imported == [], "a replay stats what the answer rests on instead of asking torch"
+
+
+@pytest.mark.parametrize("gpu_here", [False, True], ids=["no GPU (real)", "a GPU (faked)"])
+def test_an_edit_is_planned_alone_with_the_recorded_gpu_answer(on_auto: GameProject, gpu_here: bool,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """After an edit, `status` plans only the edited descriptor (cli/delta.py) with the GPU
+    answer the snapshot records, whose facts the walk found unchanged: torch is not imported,
+    and it prints what a whole plan prints."""
+    if gpu_here:  # there is no GPU here: only torch's answer is faked, in this process
+        import torch
+
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    on_auto.run("status")
+    on_auto.sound("rain", "heavy rain", "seed = 2\n")
+    code = ("import sys; from sfx_pipeline.cli import fast_path; "
+            f"code = fast_path(['status', '--project', {str(on_auto.root)!r}]); "
+            "print(repr(code)); print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert literal_eval(out[-1]) is False, "the recorded answer is used: torch is never asked"
+    assert json.loads((on_auto.root / SNAPSHOT).read_text())["made"] == "delta"
+    full = planned(on_auto, "status")
+    assert (literal_eval(out[-2]), "\n".join(out[:-2])) == (full.code, full.out.rstrip("\n"))
+    assert ("[placeholder]" in full.out) is not gpu_here
 
 
 @pytest.mark.parametrize("variable", ["CUDA_VISIBLE_DEVICES", "PYTORCH_NVML_BASED_CUDA_CHECK", "LD_LIBRARY_PATH"])

@@ -102,8 +102,12 @@ def prepare(what: noop.Changed, reporter: Reporter, project: Project | None = No
     owners: list[str] | None = details.get("owners")
     if owners is None or details["problems"] or snap["status"]["counts"][Status.ERROR]:
         raise Decline("the plan has errors, or lists that cannot be patched")
-    if snap["elsewhere"].get(os.path.join(root, STATE_DIR, JOURNAL_NAME)) is not None or snap["probe"] is not None:
-        raise Decline("a killed build's journal is folded in, or the plan asked torch for a GPU")
+    if snap["elsewhere"].get(os.path.join(root, STATE_DIR, JOURNAL_NAME)) is not None:
+        raise Decline("a killed build's journal is folded in")
+    if snap["probe"] is not None:  # the walk found what torch's answer rests on unchanged: plan with it
+        from sfx_pipeline.generators.audiogen import gpu
+
+        gpu.adopt(snap["probe"]["cuda"], snap["probe"]["watch"], snap["probe"]["facts"])
     if is_link_at(os.path.join(root, STATE_DIR)):
         raise Decline("the state folder is a link: the full path warns that it writes nothing there")
     if len(details["fresh"]) > 2 * len(owners) + MAX_CHANGED:

@@ -65,11 +65,23 @@ class Probe:
 
 
 _last: Probe | None = None
+_adopted: Probe | None = None  # an answer torch gave another process: see `adopt`
+
+
+def adopt(available: bool, what: Watch, facts: Facts) -> None:
+    """Take the answer torch gave the plan a snapshot records, with what it rests on (a
+    one-shot command planning only the descriptors that changed does: cli/delta.py).
+    `cuda_available` then gives it without importing torch, for as long as those facts hold."""
+    global _adopted, _last
+    _adopted = _last = Probe(available, what, facts)
 
 
 def cuda_available() -> bool:
     """torch's answer, remembered with what it depends on (see `last_probe`)."""
     global _last
+    if _adopted is not None and _adopted.watch is not None and observe(_adopted.watch) == _adopted.facts:
+        _last = _adopted
+        return _adopted.available
     import torch
 
     what, why = dependencies(torch)
