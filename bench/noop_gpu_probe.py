@@ -3,8 +3,9 @@
 With `[generator] backend = "auto"`, device auto and a model's weights on disk, choosing the
 backend imports torch and asks it whether there is a CUDA GPU. A no-op that replays the
 snapshot checks what that answer rests on instead (`generators/audiogen/gpu.py`); one that
-cannot (no snapshot, or before the answer was kept) plans in full and imports torch. Both
-are timed here as whole processes, `python -m sfx_pipeline status`, median of --repeat:
+cannot (no snapshot, or before the answer was kept) plans in full and imports torch. After
+one descriptor is edited, `status` plans it alone with the recorded answer (cli/delta.py).
+All three are timed here as whole processes, `python -m sfx_pipeline status`, median of --repeat:
 wall and CPU seconds and peak memory.
 
 On a machine without a GPU torch answers "no" after loading its CUDA libraries; where there
@@ -72,20 +73,26 @@ def main() -> int:
         os.environ["SFX_PIPELINE_CACHE"] = str(Path(tmp) / "cache")
         root = set_up(Path(tmp), args.descriptors)
         snapshot = root / ".sfx-pipeline" / "noop.json"
-        full, replayed = [], []
+        full, replayed, edited = [], [], []
+        first = root / "sfx" / "sound_00000.sfx.toml"
         run_once(status(root))  # warm-up: file cache; it leaves the snapshot
-        for _ in range(args.repeat):  # interleaved, so both see the same load on the machine
+        for i in range(args.repeat):  # interleaved, so all see the same load on the machine
             snapshot.unlink()
             full.append(run_once(status(root)))
             if not snapshot.exists():
                 raise SystemExit("no snapshot was recorded: the replay below would plan in full too")
             replayed.append(run_once(status(root)))
+            first.write_text(f'prompt = "rain 0"\nduration = 0.5\nseed = {1000 + i}\n')
+            edited.append(run_once(status(root)))
+            if '"made": "delta"' not in snapshot.read_text():
+                raise SystemExit("the edit was planned in full: the row below would not time the patched plan")
         print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {sys.platform}; `status`, "
               f"{args.descriptors} descriptors, backend and device auto, weights on disk; median of {args.repeat}\n")
         print("| run | wall s | cpu s | peak MiB |")
         print("|---|---|---|---|")
         for label, runs in (("planned in full: torch imported and asked", full),
-                            ("replayed: what torch's answer rests on is stat'ed", replayed)):
+                            ("replayed: what torch's answer rests on is stat'ed", replayed),
+                            ("one descriptor edited: planned alone, with the recorded answer", edited)):
             wall, cpu, peak = (statistics.median(r[i] for r in runs) for i in range(3))
             print(f"| {label} | {wall:.3f} | {cpu:.3f} | {peak:.1f} |")
     return 0
