@@ -649,28 +649,35 @@ def watch_process(root: Path, *args: str) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True, env=os.environ.copy())
 
 
-@pytest.mark.parametrize("flags", [(), ("--prune",)])
+@pytest.mark.parametrize("flags", [(), ("-v",), ("--prune",)])
 def test_the_command_builds_a_save_by_the_patched_path_unless_it_prunes(project: GameProject,
                                                                        flags: tuple[str, ...]) -> None:
     """`sfx-pipeline watch`, as users run it: a save that changed only a descriptor is planned
-    alone (the snapshot it leaves was patched); with --prune every save plans the whole
-    project and no plan is recorded."""
+    alone (the snapshot it leaves was patched), and with -v its report still lists the
+    fresh sounds; with --prune every save plans the whole project and no plan is recorded."""
+    pruning = "--prune" in flags
     door = project.write("sfx/door.sfx.toml", descriptor("door v1"))
     project.write("sfx/rain.sfx.toml", descriptor("rain"))
     proc = watch_process(project.root, *flags)
+    printed: list[str] = []
+    reader = threading.Thread(target=lambda: printed.extend(proc.stdout or []), daemon=True)
+    reader.start()
     try:
         wait_for_wavs(project.root / "audio", 2, proc)
         time.sleep(0.5)  # past the rescan, waiting for saves
         save_by_rename(door, descriptor("door v2"))
         deadline = time.monotonic() + TIMEOUT
-        while prompt_of(project.wav("audio/door.wav")) != "door v2" or (not flags and not _patched(project)):
+        while not any(line.startswith("1 installed") for line in printed):  # the save's build, reported
             assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "the save was not built (patched, without --prune)"
+            assert time.monotonic() < deadline, "the save was not built"
             time.sleep(0.01)
     finally:
         proc.terminate()
-        proc.communicate(timeout=TIMEOUT)
-    assert (project.root / SNAPSHOT).exists() != bool(flags)
+        proc.wait(timeout=TIMEOUT)
+        reader.join(TIMEOUT)
+    assert prompt_of(project.wav("audio/door.wav")) == "door v2"
+    assert _patched(project) != pruning and (project.root / SNAPSHOT).exists() != pruning
+    assert any(line.startswith("fresh      audio/rain.wav") for line in printed) == ("-v" in flags), printed
 
 
 def _patched(project: GameProject) -> bool:

@@ -42,10 +42,11 @@ from sfx_pipeline.project import Project, Survey, paused_gc
 from sfx_pipeline.states import Outcome, Status
 
 
-def rebuild(project: Project, options: Options) -> Report | None:
+def rebuild(project: Project, options: Options, every: bool = True) -> Report | None:
     """`watch`'s build after a save, when only descriptors changed since the last: those
     built as `answer` builds them, with the session's project (its backends stay loaded),
-    and the whole project's report; None when the session must build in full (a plan
+    and the whole project's report (`every`: with a result for each fresh sound, which a
+    text report without -v only counts); None when the session must build in full (a plan
     `--only` or `--prune` asks for, anything the snapshot cannot vouch for)."""
     if options != Options():
         return None
@@ -61,7 +62,7 @@ def rebuild(project: Project, options: Options) -> Report | None:
             survey = delta.plan(part, delta.lock_part(part))
     except (delta.Decline, *noop.DAMAGED):
         return None
-    return built(part, survey, every=True)
+    return built(part, survey, every)
 
 
 def built(part: delta.Part, survey: Survey, every: bool) -> Report | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from functools import partial
 from typing import TYPE_CHECKING, Callable
 
 from sfx_pipeline.cli.command import Command
@@ -81,8 +82,9 @@ def _run(args: argparse.Namespace, out: Output) -> int:
     # one-shot `build` does, with this session's loaded backends. Not for --only or --prune,
     # which plan the whole project on every save (and then record no plan for it).
     options = Options(prune=args.prune, only=args.only)
+    patched = partial(rebuild, every=out.verbose)  # -v lists fresh sounds too: see `shows`
     session = Session(project, options, Settings(args.settle, args.poll), show=shows(out, project),
-                      patched=rebuild if options == Options() else None)
+                      patched=patched if options == Options() else None)
     folders = ", ".join(f"{d}/" + ("" if (project.root / d).is_dir() else " (not there yet)")
                         for d in project.config.descriptor_dirs)
     how = f"polling every {args.poll:g} s" if args.poll else "file events"
