@@ -121,14 +121,8 @@ class Project:
         outputs = {spec.output_path for spec in parsed.specs} | set(lock.assets)
         disk = {path: self.digests.digest(self.root, path) for path in outputs}
         self.digests.keep_only(outputs)  # forget renamed and removed outputs
-        targets, unavailable = Targets(self.generators, self.keys).make(parsed, lock, disk)
-        problems = parsed.problems + unavailable
-        folded = by_fold(lock)
-        held = {output: self._held_render(output, wanted, on_disk)
-                for output, wanted, on_disk in render_questions(targets, lock, disk, folded)}
-        actions = plan(targets, problems, lock, disk, held, force, folded)
+        survey = self._planned(parsed, lock, disk, force)
         self.save_memos(self.digests, self.parsed, self.keys)
-        survey = Survey(actions, lock, problems)
         self._unrecorded = None
         if self.recorder is not None and not force:  # --force plans hand-edited files as stale: not what a plain run sees
             self._unrecorded = (survey, parsed, lock_stat, started)
@@ -146,12 +140,17 @@ class Project:
             self.consulted = []
             wanted = outputs | {spec.output_path for spec in parsed.specs}
             disk = {path: self.digests.digest(self.root, path) for path in sorted(wanted)}
-            targets, unavailable = Targets(self.generators, self.keys).make(parsed, lock, disk)
-            problems = parsed.problems + unavailable
-            folded = by_fold(lock)
-            held = {output: self._held_render(output, wanted_key, on_disk)
-                    for output, wanted_key, on_disk in render_questions(targets, lock, disk, folded)}
-            return Survey(plan(targets, problems, lock, disk, held, False, folded), lock, problems)
+            return self._planned(parsed, lock, disk, False)
+
+    def _planned(self, parsed: Parsed, lock: lock_mod.Lock, disk: dict[str, str | None], force: bool) -> Survey:
+        """The plan of these descriptors against `lock` and the outputs' digests on `disk`:
+        what `survey` and `survey_part` share once they have read their inputs."""
+        targets, unavailable = Targets(self.generators, self.keys).make(parsed, lock, disk)
+        problems = parsed.problems + unavailable
+        folded = by_fold(lock)
+        held = {output: self._held_render(output, wanted, on_disk)
+                for output, wanted, on_disk in render_questions(targets, lock, disk, folded)}
+        return Survey(plan(targets, problems, lock, disk, held, force, folded), lock, problems)
 
     @property
     def snapshots(self) -> bool:
