@@ -24,7 +24,7 @@ from typing import Any
 from sfx_pipeline.atomic import write_atomic
 from sfx_pipeline.hashing import digest
 from sfx_pipeline.links import is_link, is_link_at
-from sfx_pipeline.untrusted import NOT_A_FILE, Refused, read_regular
+from sfx_pipeline.untrusted import NOT_A_FILE, Refused, drop_temps, read_regular
 
 _RACY_SECONDS = 2.0
 _IGNORE = b"# per-machine state of sfx-pipeline; never commit it\n*\n"
@@ -38,6 +38,8 @@ def make_state_dir(folder: Path) -> Path:
     if not ignore.exists():
         write_atomic(ignore, _IGNORE, durable=False)
     return folder
+
+
 # A temp file of a state write (atomic.write_atomic): `.<name>.<8 characters>.tmp`
 _STATE_TEMP = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$", re.IGNORECASE)
 # A live write replaces its temp file within a second or so; one this old was left by a
@@ -51,21 +53,7 @@ def drop_abandoned_temps(state_dir: Path, now: float | None = None) -> int:
     through a state folder replaced by a link."""
     if is_link_at(state_dir):
         return 0
-    cutoff = (time.time() if now is None else now) - ABANDONED_SECONDS
-    removed = 0
-    try:
-        entries = list(os.scandir(state_dir))
-    except OSError:
-        return 0
-    for entry in entries:
-        try:
-            if (_STATE_TEMP.match(entry.name) and entry.is_file(follow_symlinks=False)
-                    and entry.stat(follow_symlinks=False).st_mtime < cutoff):
-                os.unlink(entry.path)
-                removed += 1
-        except OSError:
-            pass
-    return removed
+    return drop_temps(state_dir, _STATE_TEMP, (time.time() if now is None else now) - ABANDONED_SECONDS)
 
 
 MAX_MEMO_BYTES = 1 << 30

@@ -180,18 +180,26 @@ def drop_leftover_temps(root: Path, outputs: set[str]) -> int:
         real = os.path.normpath(os.path.join(real_root, os.path.relpath(folder, root)))
         if os.path.realpath(folder) != real:
             continue  # a linked folder on the way: never delete through it
+        removed += drop_temps(folder, _LEFTOVER)
+    return removed
+
+
+def drop_temps(folder: Path | str, pattern: re.Pattern[str], before: float | None = None) -> int:
+    """Remove the regular files in `folder` whose names end in `.tmp` and match `pattern`
+    (and, given `before`, a time.time(), that were last written before it); how many."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    removed = 0
+    for entry in entries:
         try:
-            entries = list(os.scandir(folder))
+            if (entry.name.endswith(".tmp") and pattern.match(entry.name) and entry.is_file(follow_symlinks=False)
+                    and (before is None or entry.stat(follow_symlinks=False).st_mtime < before)):
+                os.unlink(entry.path)
+                removed += 1
         except OSError:
-            continue
-        for entry in entries:
-            name = entry.name
-            if name.endswith(".tmp") and _LEFTOVER.match(name) and entry.is_file(follow_symlinks=False):
-                try:
-                    os.unlink(entry.path)
-                    removed += 1
-                except OSError:
-                    pass
+            pass
     return removed
 
 
