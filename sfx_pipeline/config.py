@@ -103,10 +103,16 @@ def _check_cache_dir(checker: schema.Checker, root: Path, value: str) -> None:
 
 
 def _check_import_dir(checker: schema.Checker, root: Path, value: str) -> None:
-    """A file where the import folder, or a folder on the way to it, would be: said once, of
-    this key, rather than as every sound failing to install."""
+    """An import folder too long for any sound's path in it, or a file where it (or a folder
+    on the way to it) would be: said once, of this key, rather than as every descriptor's
+    output path being too long or every sound failing to install."""
+    folder = normal_relative(value)
+    if len(folder) > MAX_OUTPUT_PATH - len("/x.wav"):
+        checker.add(["import_dir"], f"is {len(folder)} characters long: no sound's path in it fits the "
+                                    f"{MAX_OUTPUT_PATH} characters that every OS can write", "give a shorter folder")
+        return
     path = root
-    for part in normal_relative(value).split("/"):
+    for part in folder.split("/"):
         path = path / part
         if os.path.lexists(path) and not path.is_dir():
             checker.add(["import_dir"], f"{path.relative_to(root).as_posix()} is a file, not a folder",
@@ -118,10 +124,6 @@ def _check_relative(checker: schema.Checker, path: list[str | int], value: str) 
     problem = relative_path_problem(value.rstrip("/"))
     if problem:
         checker.add(path, problem, "give a folder inside the project, e.g. \"audio/sfx\"")
-    elif len(normal_relative(value)) > MAX_OUTPUT_PATH - len("/x.wav"):
-        # said once, of this key, rather than as every descriptor's output path being too long
-        checker.add(path, f"is {len(normal_relative(value))} characters long: no sound's path in it fits the "
-                          f"{MAX_OUTPUT_PATH} characters that every OS can write", "give a shorter folder")
 
 
 def _check_url(checker: schema.Checker, path: list[str | int], value: Any) -> None:
