@@ -41,15 +41,15 @@ def fast_path(argv: list[str]) -> int | None:
     descriptors changed, patched (delta.py, which imports the planner; delta_build.py for a
     build that may make sounds); None otherwise."""
     answered = noop.try_main(argv)
-    if isinstance(answered, noop.Changed):
-        from sfx_pipeline.cli import delta
+    if not isinstance(answered, noop.Changed):
+        return answered
+    if noop.builds(answered.request):
+        from sfx_pipeline.cli import delta_build
 
-        if delta.builds(answered):
-            from sfx_pipeline.cli import delta_build
+        return delta_build.answer(answered)
+    from sfx_pipeline.cli import delta
 
-            return delta_build.answer(answered)
-        return delta.answer(answered)
-    return answered
+    return delta.answer(answered)
 
 
 def parser() -> Parser:

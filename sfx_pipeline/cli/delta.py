@@ -87,11 +87,6 @@ def answer(what: noop.Changed) -> int | None:
     return noop.replay(what.root, patched, what.request, what.started)
 
 
-def builds(what: noop.Changed) -> bool:
-    """Is the request a build that may make sounds (delta_build.py), not a dry run?"""
-    return bool(what.request["command"] == "build" and not what.request.get("dry_run"))
-
-
 def prepare(what: noop.Changed, reporter: Reporter, project: Project | None = None) -> Part:
     """Parse the changed descriptors; Decline whatever a patch cannot vouch for. `project`:
     one already open, whose backends stay loaded (`watch`'s); else one is opened."""

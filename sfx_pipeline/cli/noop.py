@@ -142,8 +142,7 @@ def try_main(argv: list[str]) -> int | Changed | None:
         snap = _snapshot(root)
         if snap is None or not request.get("json") and _coloured():
             return None  # the snapshot keeps plain text; a terminal that wants colour gets the full path
-        builds = request["command"] == "build" and not request.get("dry_run")
-        changed = build_changes(root, snap) if builds else _changes(root, snap)
+        changed = build_changes(root, snap) if builds(request) else _changes(root, snap)
         if changed is None:
             return None
         if changed:
@@ -151,6 +150,11 @@ def try_main(argv: list[str]) -> int | Changed | None:
         return replay(root, snap, request, started)
     except DAMAGED:
         return None  # a damaged snapshot (or a folder loop) is no snapshot: the full path decides
+
+
+def builds(request: dict[str, Any]) -> bool:
+    """Is the request a build that may make sounds, not a dry run?"""
+    return bool(request["command"] == "build" and not request.get("dry_run"))
 
 
 def _request(argv: list[str]) -> dict[str, Any] | None:

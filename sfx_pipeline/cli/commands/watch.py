@@ -71,13 +71,12 @@ def shows(out: Output, project: Project | None = None) -> Callable[[Report], Non
 
 def _run(args: argparse.Namespace, out: Output) -> int:
     from sfx_pipeline.build import Options
+    from sfx_pipeline.cli.build_part import rebuild
     from sfx_pipeline.cli.context import open_project
     from sfx_pipeline.names import CONFIG_NAME
     from sfx_pipeline.watch.session import Session, Settings
 
     project = open_project(args, out)
-    from sfx_pipeline.cli.build_part import rebuild
-
     # `rebuild`: a save that changed only descriptors plans just those (cli/delta.py), as a
     # one-shot `build` does, with this session's loaded backends. Not for --only or --prune,
     # which plan the whole project on every save (and then record no plan for it).
