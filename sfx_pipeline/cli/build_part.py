@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sfx_pipeline import lock as lock_mod
 from sfx_pipeline import lock_splice
@@ -71,59 +71,65 @@ def built(part: delta.Part, survey: Survey, every: bool) -> Report | None:
     the lock is not the one the snapshot vouched for."""
     with holding_build_lock(part.project):
         try:
-            write_lock = _lock_writer(part, survey.lock)
+            writer = _LockWriter.checked(part, survey.lock)
         except (delta.Decline, *noop.DAMAGED):
             return None
-        builder = Builder(part.project, survey, Options(), write_lock)
+        builder = Builder(part.project, survey, Options(), writer)
         builder.run()
         with paused_gc():
-            _leave_snapshot(part, builder)
+            _leave_snapshot(part, builder, writer.written)
     with paused_gc():
         return _report(part, survey, builder, every)
 
 
-def _lock_writer(part: delta.Part, planned: lock_mod.Lock) -> Callable[[Path, lock_mod.Lock], None]:
+class _LockWriter:
     """How the Builder writes the lock: the file as it is now, with the planned outputs'
-    entries spliced in. Checked first, holding the build lock: the file is the one the
-    snapshot vouched for (no build wrote it since), and splicing in the entries as planned
-    gives it back unchanged. `planned` gets the file's reproducibility promises."""
-    config, snap = part.project.config, part.what.snap
-    recorded = snap["files"].get(LOCK_NAME)
-    if recorded is None or stat_of(str(config.lock_path)) != recorded:
-        raise delta.Decline("another build wrote the lock since the snapshot was read")
-    if stat_of(str(config.state_dir / JOURNAL_NAME)) is not None:
-        raise delta.Decline("a build was killed since: its journal is folded in by a whole plan")
-    text = config.lock_path.read_bytes()
-    promises = lock_splice.reproducibility_in(text)
-    listed = sorted(set(snap["files"]) - set(snap["unlocked"]))  # every path the lock lists
-    splice = None if promises is None else lock_splice.Splice.of(text, part.outputs, listed)
-    if splice is None or promises is None:
-        raise delta.Decline("the lock is not laid out as this version writes it")
-    planned.reproducibility = promises
-    if not splice.keeps(planned):
-        raise delta.Decline("the lock is not laid out as this version writes it")
-    written = text  # what the file holds: the build lock is held, and only this writes it
+    entries spliced in (`Builder(write_lock=...)`). `written`: the bytes the file holds,
+    since the build lock is held and only this writes it."""
 
-    def write(path: Path, lock: lock_mod.Lock) -> None:
-        nonlocal written
-        data = splice.applied(lock)
+    def __init__(self, splice: lock_splice.Splice) -> None:
+        self.splice = splice
+        self.written = splice.text
+
+    @classmethod
+    def checked(cls, part: delta.Part, planned: lock_mod.Lock) -> _LockWriter:
+        """Checked first, holding the build lock: the file is the one the snapshot vouched
+        for (no build wrote it since), and splicing in the entries as planned gives it back
+        unchanged. `planned` gets the file's reproducibility promises."""
+        config, snap = part.project.config, part.what.snap
+        recorded = snap["files"].get(LOCK_NAME)
+        if recorded is None or stat_of(str(config.lock_path)) != recorded:
+            raise delta.Decline("another build wrote the lock since the snapshot was read")
+        if stat_of(str(config.state_dir / JOURNAL_NAME)) is not None:
+            raise delta.Decline("a build was killed since: its journal is folded in by a whole plan")
+        text = config.lock_path.read_bytes()
+        promises = lock_splice.reproducibility_in(text)
+        listed = sorted(set(snap["files"]) - set(snap["unlocked"]))  # every path the lock lists
+        if promises is None or (splice := lock_splice.Splice.of(text, part.outputs, listed)) is None:
+            raise delta.Decline("the lock is not laid out as this version writes it")
+        planned.reproducibility = promises
+        if not splice.keeps(planned):
+            raise delta.Decline("the lock is not laid out as this version writes it")
+        return cls(splice)
+
+    def __call__(self, path: Path, lock: lock_mod.Lock) -> None:
+        data = self.splice.applied(lock)
         if data is None:  # no asset left: the whole lock's text
             data = lock.to_json().encode()
-        if data != written:
+        if data != self.written:
             write_atomic(path, data)
-            written = data
-
-    return write
+            self.written = data
 
 
-def _leave_snapshot(part: delta.Part, builder: Builder) -> None:
+def _leave_snapshot(part: delta.Part, builder: Builder, lock_bytes: bytes) -> None:
     """Plan the changed descriptors again, as the build left them, and patch the snapshot, so
-    the next run replays; when that plan cannot be vouched for, leave no snapshot."""
+    the next run replays; when that plan cannot be vouched for, leave no snapshot.
+    `lock_bytes`: what the lock file holds (the build lock is still held)."""
     config = part.project.config
     after = lock_mod.Lock({o: builder.lock.assets[o] for o in part.outputs if o in builder.lock.assets})
     try:
-        lock_stat = stat_of(str(config.lock_path))  # before reading, as for every input
-        lock_file = None if lock_stat is None else (lock_stat, digest(config.lock_path.read_bytes()))
+        lock_stat = stat_of(str(config.lock_path))
+        lock_file = None if lock_stat is None else (lock_stat, digest(lock_bytes))
         delta.patch(part, delta.plan(part, after), after, lock_file)
     except (delta.Decline, *noop.DAMAGED):
         (config.state_dir / noop.SNAPSHOT).unlink(missing_ok=True)
